@@ -1,0 +1,77 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// downOptions are the flags of stack down.
+type downOptions struct {
+	*cli
+	cmd *cobra.Command
+
+	timeout       int
+	volumes       bool
+	removeOrphans bool
+}
+
+func newDownCommand(c *cli) *cobra.Command {
+	o := &downOptions{cli: c}
+	cmd := &cobra.Command{
+		Use:   "down [OPTIONS]",
+		Short: "Stop and remove containers, networks",
+		Long: `Stop and remove containers, networks.
+
+Containers are stopped in reverse dependency order. Without a stack file, a
+project name (-p or COMPOSE_PROJECT_NAME) is enough: the engine's labels say
+what belongs to the project.`,
+		Example: `  # Remove the stack of the current directory, volumes included
+  stack down -v
+
+  # Remove a project by name, without its stack file
+  stack -p shop down`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.cmd = cmd
+			if !cmd.Flags().Changed("remove-orphans") {
+				o.removeOrphans = c.envBool("COMPOSE_REMOVE_ORPHANS")
+			}
+			return runDown(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVarP(&o.timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
+	f.BoolVarP(&o.volumes, "volumes", "v", false, "Remove named volumes declared in the \"volumes\" section of the stack file and anonymous volumes attached to containers")
+	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the stack file (COMPOSE_REMOVE_ORPHANS)")
+	return cmd
+}
+
+// runDown resolves the project, then calls stack.Down.
+func runDown(ctx context.Context, o *downOptions) error {
+	if o.global.dryRun {
+		// Down cannot simulate yet; refusing beats removing for real.
+		return usagef(o.cmd.CommandPath(), "--dry-run is not supported by down yet")
+	}
+	p, name, err := o.projectOrName(ctx)
+	if err != nil {
+		return err
+	}
+	prog, err := o.progress("Running")
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	v, release, err := o.connect(prog)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return v.Down(ctx, name, p, stack.DownOptions{
+		Timeout:       seconds(o.cmd, "timeout", o.timeout),
+		Volumes:       o.volumes,
+		RemoveOrphans: o.removeOrphans,
+	})
+}

@@ -1,0 +1,306 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/cmd/stack/display"
+	"github.com/stack-orchestrator/stack/pkg/engine"
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// cli is what the commands share: the process's streams and environment,
+// the global flags, and how to reach the verbs.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// environ is the process environment, in os.Environ form.
+	environ []string
+	// workDir is the directory stack files are looked for from; "" means
+	// the process's working directory.
+	workDir string
+	// stdoutTTY and stderrTTY tell whether the streams are terminals.
+	stdoutTTY, stderrTTY bool
+	// termSize returns the size of the terminal on stderr.
+	termSize func() (cols, rows int)
+	// now is the clock for "2 minutes ago"; nil means time.Now.
+	now func() time.Time
+	// kill is closed by the second interrupt.
+	kill <-chan struct{}
+	// newVerbs connects to the engine; it is called only after the
+	// command line and the stack file have been validated.
+	newVerbs func(sink stack.Sink, parallel int) (verbs, func(), error)
+
+	global globalOptions
+}
+
+// globalOptions are Compose's global flags, valid before or after the
+// command.
+type globalOptions struct {
+	files       []string
+	projectName string
+	projectDir  string
+	envFiles    []string
+	profiles    []string
+	parallel    int
+	progress    string
+	dryRun      bool
+	ansi        string
+}
+
+// verbs is the part of *stack.Stack the commands call.
+type verbs interface {
+	Up(ctx context.Context, p *types.Project, o stack.UpOptions) error
+	Down(ctx context.Context, name string, p *types.Project, o stack.DownOptions) error
+	Ps(ctx context.Context, name string, o stack.PsOptions) ([]engine.Container, error)
+}
+
+// dockerVerbs returns a Stack on the Docker engine named by the
+// environment (DOCKER_HOST and friends), and a function to release it.
+func dockerVerbs(sink stack.Sink, parallel int) (verbs, func(), error) {
+	eng, err := engine.NewDocker()
+	if err != nil {
+		return nil, nil, err
+	}
+	release := func() { _ = eng.Close() }
+	return stack.New(stack.Options{Engine: eng, Sink: sink, Parallel: parallel}), release, nil
+}
+
+// connect returns the verbs, reporting progress to sink.
+func (c *cli) connect(sink stack.Sink) (verbs, func(), error) {
+	v, release, err := c.newVerbs(sink, c.global.parallel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if release == nil {
+		release = func() {}
+	}
+	return v, release, nil
+}
+
+// getenv returns the value of key in the environment, or "".
+func (c *cli) getenv(key string) string {
+	for i := len(c.environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(c.environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// envBool reads a boolean environment variable as Compose does.
+func (c *cli) envBool(key string) bool {
+	b, _ := strconv.ParseBool(c.getenv(key))
+	return b
+}
+
+func (c *cli) clock() time.Time {
+	if c.now != nil {
+		return c.now()
+	}
+	return time.Now()
+}
+
+// colour tells whether to colour output on a stream, from --ansi, NO_COLOR
+// and whether the stream is a terminal.
+func (c *cli) colour(terminal bool) bool {
+	switch c.global.ansi {
+	case display.ANSIAlways:
+		return true
+	case display.ANSINever:
+		return false
+	}
+	return terminal && c.getenv("NO_COLOR") == ""
+}
+
+// progress returns the renderer chosen by --progress for a command whose
+// live view is headed by title.
+func (c *cli) progress(title string) (display.Progress, error) {
+	return display.NewProgress(display.ProgressOptions{
+		Mode:     c.global.progress,
+		ANSI:     c.global.ansi,
+		Out:      c.stderr,
+		Terminal: c.stderrTTY,
+		Color:    c.colour(c.stderrTTY),
+		DryRun:   c.global.dryRun,
+		Title:    title,
+		Size:     c.termSize,
+	})
+}
+
+const rootLong = `Define and run multi-container applications with Docker.
+
+stack reads Compose files (stack.yaml, compose.yaml, docker-compose.yml, ...)
+and brings their services up in dependency order, honouring x-link-priority.`
+
+const rootExample = `  # Start the stack of the current directory in the background
+  stack up -d
+
+  # Use another file and project name, then list its containers
+  stack -f app.yml -p shop ps
+
+  # Show the order services start in
+  stack graph
+
+  # Stop and remove everything, volumes included
+  stack down -v`
+
+// usageTemplate lays out help as Compose does.
+const usageTemplate = `Usage:  {{.UseLine}}
+{{with (or .Long .Short)}}
+{{. | trimTrailingWhitespaces}}
+{{end}}{{if .HasExample}}
+Examples:
+{{.Example}}
+{{end}}{{if .HasAvailableLocalFlags}}
+Options:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}
+{{end}}{{if .HasAvailableInheritedFlags}}
+Global Options:
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}
+{{end}}{{if .HasAvailableSubCommands}}
+Commands:
+{{range .Commands}}{{if .IsAvailableCommand}}  {{rpad .Name .NamePadding}} {{.Short}}
+{{end}}{{end}}
+Run '{{.CommandPath}} COMMAND --help' for more information on a command.
+{{end}}`
+
+// newRootCommand builds the command tree on c.
+func newRootCommand(c *cli) *cobra.Command {
+	g := &c.global
+	root := &cobra.Command{
+		Use:               "stack [OPTIONS] COMMAND",
+		Short:             "Define and run multi-container applications with Docker",
+		Long:              rootLong,
+		Example:           rootExample,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		Version:           version(),
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+			}
+			return usagef(cmd.CommandPath(), "%s", msg)
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return c.resolveGlobals(cmd)
+		},
+	}
+	root.SetIn(c.stdin)
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{err: err, command: cmd.CommandPath()}
+	})
+
+	f := root.PersistentFlags()
+	f.StringArrayVarP(&g.files, "file", "f", nil, "Stack configuration files (default: stack.yaml, compose.yaml, ...; - for stdin)")
+	f.StringVarP(&g.projectName, "project-name", "p", "", "Project name")
+	f.StringVar(&g.projectDir, "project-directory", "", "Specify an alternate working directory\n(default: the path of the, first specified, stack file)")
+	f.StringArrayVar(&g.envFiles, "env-file", nil, "Specify an alternate environment file")
+	f.StringArrayVar(&g.profiles, "profile", nil, "Specify a profile to enable")
+	f.IntVar(&g.parallel, "parallel", stack.DefaultParallel, "Control max parallelism (COMPOSE_PARALLEL_LIMIT)")
+	f.StringVar(&g.progress, "progress", display.ModeAuto, fmt.Sprintf("Set type of progress output (%s)", strings.Join(display.Modes, ", ")))
+	f.BoolVar(&g.dryRun, "dry-run", false, "Execute command in dry run mode")
+	f.StringVar(&g.ansi, "ansi", display.ANSIAuto, `Control when to print ANSI control characters ("never"|"always"|"auto")`)
+
+	root.AddCommand(
+		newUpCommand(c),
+		newDownCommand(c),
+		newPsCommand(c),
+		newConfigCommand(c),
+		newGraphCommand(c),
+		newVersionCommand(c),
+	)
+	root.SetVersionTemplate("stack version {{.Version}}\n")
+	if f := root.Flags(); f.Lookup("version") == nil {
+		// Hidden, as in Compose: "stack version" is the documented way.
+		f.BoolP("version", "v", false, "Show the stack version information")
+		_ = f.MarkHidden("version")
+	}
+	root.SetUsageTemplate(usageTemplate)
+	root.SetHelpTemplate(`{{.UsageString}}`)
+	disableFlagsInUseLine(root)
+	return root
+}
+
+// disableFlagsInUseLine keeps cobra from appending "[flags]": every Use
+// already says [OPTIONS].
+func disableFlagsInUseLine(cmd *cobra.Command) {
+	cmd.DisableFlagsInUseLine = true
+	for _, sub := range cmd.Commands() {
+		disableFlagsInUseLine(sub)
+	}
+}
+
+// resolveGlobals applies the environment to the global flags that were not
+// given, as Compose does, and checks their values.
+func (c *cli) resolveGlobals(cmd *cobra.Command) error {
+	g := &c.global
+	fl := cmd.Flags()
+	if !fl.Changed("parallel") {
+		if v := c.getenv("COMPOSE_PARALLEL_LIMIT"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("COMPOSE_PARALLEL_LIMIT must be an integer (found: %q)", v)
+			}
+			g.parallel = n
+		}
+	}
+	if !fl.Changed("progress") {
+		if v := c.getenv("COMPOSE_PROGRESS"); v != "" {
+			g.progress = v
+		}
+	}
+	if !fl.Changed("ansi") {
+		if v := c.getenv("COMPOSE_ANSI"); v != "" {
+			g.ansi = v
+		}
+	}
+	if !fl.Changed("env-file") {
+		if v := c.getenv("COMPOSE_ENV_FILES"); v != "" {
+			g.envFiles = strings.FieldsFunc(v, func(r rune) bool { return r == ',' })
+		}
+	}
+	if !slices.Contains(display.Modes, g.progress) && g.progress != "none" {
+		return usagef(cmd.CommandPath(), "unsupported --progress value %q: use one of %s", g.progress, strings.Join(display.Modes, ", "))
+	}
+	switch g.ansi {
+	case display.ANSINever, display.ANSIAlways, display.ANSIAuto:
+	default:
+		return usagef(cmd.CommandPath(), "unsupported --ansi value %q: use one of never, always, auto", g.ansi)
+	}
+	return nil
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef(cmd.CommandPath(), "%q accepts no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+// seconds converts a -t/--timeout value to the pointer the verbs take: nil
+// when the flag was not given.
+func seconds(cmd *cobra.Command, flag string, n int) *time.Duration {
+	if !cmd.Flags().Changed(flag) {
+		return nil
+	}
+	d := time.Duration(n) * time.Second
+	return &d
+}

@@ -1,0 +1,184 @@
+package commands
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/cmd/stack/display"
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// upOptions are the flags of stack up.
+type upOptions struct {
+	*cli
+	cmd *cobra.Command
+
+	services           []string
+	detach             bool
+	wait               bool
+	waitTimeout        int
+	noDeps             bool
+	forceRecreate      bool
+	noRecreate         bool
+	alwaysRecreateDeps bool
+	renewAnonVolumes   bool
+	removeOrphans      bool
+	noStart            bool
+	timeout            int
+	scale              []string
+	noColor            bool
+	noLogPrefix        bool
+	timestamps         bool
+}
+
+const upExample = `  # Start everything and follow the logs; Ctrl-C stops the stack
+  stack up
+
+  # Start in the background and wait until every service is healthy
+  stack up -d --wait
+
+  # Start web and what it depends on, with three web containers
+  stack up -d --scale web=3 web`
+
+func newUpCommand(c *cli) *cobra.Command {
+	o := &upOptions{cli: c}
+	cmd := &cobra.Command{
+		Use:   "up [OPTIONS] [SERVICE...]",
+		Short: "Create and start containers",
+		Long: `Create and start containers.
+
+Services start in dependency order; among those ready, higher x-link-priority
+first. Without -d, up follows the logs of the services and stops them on Ctrl-C
+(press it again to kill them).`,
+		Example: upExample,
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.cmd, o.services = cmd, args
+			if !cmd.Flags().Changed("remove-orphans") {
+				o.removeOrphans = c.envBool("COMPOSE_REMOVE_ORPHANS")
+			}
+			return runUp(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.detach, "detach", "d", false, "Detached mode: Run containers in the background")
+	f.BoolVar(&o.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode.")
+	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds to wait for the project to be running|healthy")
+	f.BoolVar(&o.noDeps, "no-deps", false, "Don't start linked services")
+	f.BoolVar(&o.forceRecreate, "force-recreate", false, "Recreate containers even if their configuration and image haven't changed")
+	f.BoolVar(&o.noRecreate, "no-recreate", false, "If containers already exist, don't recreate them. Incompatible with --force-recreate.")
+	f.BoolVar(&o.alwaysRecreateDeps, "always-recreate-deps", false, "Recreate dependent containers. Incompatible with --no-recreate.")
+	f.BoolVarP(&o.renewAnonVolumes, "renew-anon-volumes", "V", false, "Recreate anonymous volumes instead of retrieving data from the previous containers")
+	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the stack file (COMPOSE_REMOVE_ORPHANS)")
+	f.BoolVar(&o.noStart, "no-start", false, "Don't start the services after creating them")
+	f.IntVarP(&o.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running")
+	f.StringArrayVar(&o.scale, "scale", nil, "Scale SERVICE to NUM instances. Overrides the scale setting in the stack file if present.")
+	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
+	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f.BoolVar(&o.timestamps, "timestamps", false, "Show timestamps")
+	return cmd
+}
+
+// runUp checks the flags and the stack file, then calls stack.Up.
+func runUp(ctx context.Context, o *upOptions) error {
+	path := o.cmd.CommandPath()
+	switch {
+	case o.forceRecreate && o.noRecreate:
+		return usagef(path, "--force-recreate and --no-recreate are incompatible")
+	case o.alwaysRecreateDeps && o.noRecreate:
+		return usagef(path, "--always-recreate-deps and --no-recreate are incompatible")
+	case o.wait && o.noStart:
+		return usagef(path, "--wait and --no-start are incompatible")
+	}
+	scale, err := parseScale(path, o.scale)
+	if err != nil {
+		return err
+	}
+
+	p, err := o.loadValid(ctx, o.services)
+	if err != nil {
+		return err
+	}
+	for name := range scale {
+		if err := checkServices(p, []string{name}); err != nil {
+			return err
+		}
+	}
+
+	up := stack.UpOptions{
+		Services:           o.services,
+		NoDeps:             o.noDeps,
+		Scale:              scale,
+		ForceRecreate:      o.forceRecreate,
+		NoRecreate:         o.noRecreate,
+		AlwaysRecreateDeps: o.alwaysRecreateDeps,
+		RenewAnonVolumes:   o.renewAnonVolumes,
+		RemoveOrphans:      o.removeOrphans,
+		NoStart:            o.noStart,
+		Timeout:            seconds(o.cmd, "timeout", o.timeout),
+		DryRun:             o.global.dryRun,
+		Wait:               o.wait,
+		WaitTimeout:        time.Duration(o.waitTimeout) * time.Second,
+		Kill:               o.kill,
+	}
+
+	prog, err := o.progress("Running")
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	// --wait implies -d; nothing to follow without a start.
+	if !o.detach && !o.wait && !o.noStart && !o.global.dryRun {
+		up.Attach = display.NewLogPrinter(o.stdout, display.LogOptions{
+			Color:       !o.noColor && o.colour(o.stdoutTTY),
+			NoPrefix:    o.noLogPrefix,
+			Timestamps:  o.timestamps,
+			OnFirstLine: prog.Settle,
+			Names:       logNames(p, up),
+		})
+	}
+
+	v, release, err := o.connect(prog)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return v.Up(ctx, p, up)
+}
+
+// logNames are the names of the containers up will follow, "web-1" to
+// "web-<replicas>", so that log prefixes are aligned from the first line.
+func logNames(p *types.Project, o stack.UpOptions) []string {
+	var names []string
+	for name, s := range p.Services {
+		n, ok := o.Scale[name]
+		if !ok {
+			n = s.GetScale()
+		}
+		// Only the longest name of a service matters.
+		names = append(names, name+"-"+strconv.Itoa(max(n, 1)))
+	}
+	return names
+}
+
+// parseScale reads --scale SERVICE=NUM values.
+func parseScale(path string, values []string) (map[string]int, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	scale := make(map[string]int, len(values))
+	for _, v := range values {
+		name, num, ok := strings.Cut(v, "=")
+		n, err := strconv.Atoi(num)
+		if !ok || name == "" || err != nil || n < 0 {
+			return nil, usagef(path, "invalid --scale value %q: want SERVICE=NUM, NUM a number of containers", v)
+		}
+		scale[name] = n
+	}
+	return scale, nil
+}

@@ -1,0 +1,125 @@
+package display
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// timestampLayout is Docker's --timestamps format: RFC 3339 with a fixed
+// nanosecond fraction.
+const timestampLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// LogOptions tune a LogPrinter.
+type LogOptions struct {
+	// Color gives every service a colour from a fixed palette, in order of
+	// appearance.
+	Color bool
+	// NoPrefix prints lines without the "web-1  | " prefix.
+	NoPrefix bool
+	// Timestamps prints the time of each line before it.
+	Timestamps bool
+	// OnFirstLine, when set, is called once, before the first line is
+	// written (used to settle a live progress view).
+	OnFirstLine func()
+	// Names are the container names (without project) expected to log,
+	// e.g. "web-1"; they set the initial prefix width so that the first
+	// lines line up with the later ones.
+	Names []string
+}
+
+// LogPrinter writes container logs as Compose does:
+//
+//	db-1   | ready
+//	web-1  | listening on :80
+//
+// Prefixes are padded to one width across containers; the width grows when
+// a container with a longer name appears. Each line is written with one
+// Write call under a lock, so lines are never torn, and at once, so output
+// is never held back.
+type LogPrinter struct {
+	w io.Writer
+	o LogOptions
+
+	mu      sync.Mutex
+	started bool
+	width   int
+	seen    map[string]bool
+	colours map[string]string // service -> SGR
+	buf     []byte
+}
+
+// NewLogPrinter returns a LogPrinter writing to w.
+func NewLogPrinter(w io.Writer, o LogOptions) *LogPrinter {
+	p := &LogPrinter{w: w, o: o, seen: map[string]bool{}, colours: map[string]string{}}
+	for _, n := range o.Names {
+		p.width = max(p.width, len(n)+1)
+	}
+	return p
+}
+
+// Log writes l as one line.
+func (p *LogPrinter) Log(l stack.LogLine) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		p.started = true
+		if p.o.OnFirstLine != nil {
+			p.o.OnFirstLine()
+		}
+	}
+	b := p.buf[:0]
+	if !p.o.NoPrefix {
+		b = p.appendPrefix(b, l)
+	}
+	if p.o.Timestamps {
+		b = l.Time.AppendFormat(b, timestampLayout)
+		b = append(b, ' ')
+	}
+	b = append(b, strings.TrimRight(l.Line, "\r\n")...)
+	b = append(b, '\n')
+	p.buf = b
+	_, _ = p.w.Write(b)
+}
+
+// appendPrefix appends "name<pad> | ", coloured per service when enabled.
+func (p *LogPrinter) appendPrefix(b []byte, l stack.LogLine) []byte {
+	name := logName(l)
+	if !p.seen[name] {
+		p.seen[name] = true
+		// One column of air after the longest name, as Compose does.
+		p.width = max(p.width, len(name)+1)
+	}
+	colour := ""
+	if p.o.Color {
+		var ok bool
+		if colour, ok = p.colours[l.Service]; !ok {
+			colour = palette[len(p.colours)%len(palette)]
+			p.colours[l.Service] = colour
+		}
+		b = append(b, colour...)
+	}
+	b = append(b, name...)
+	for i := len(name); i < p.width; i++ {
+		b = append(b, ' ')
+	}
+	b = append(b, " |"...)
+	if colour != "" {
+		b = append(b, sgrReset...)
+	}
+	return append(b, ' ')
+}
+
+// logName is the container's name without the project: "web-1".
+func logName(l stack.LogLine) string {
+	if l.Service != "" && l.Number > 0 {
+		return l.Service + "-" + strconv.Itoa(l.Number)
+	}
+	if l.Container != "" {
+		return l.Container
+	}
+	return l.Service
+}

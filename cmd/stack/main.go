@@ -1,0 +1,10 @@
+// Command stack is a Docker-Compose-compatible orchestrator.
+package main
+
+import (
+	"os"
+
+	"github.com/stack-orchestrator/stack/cmd/stack/commands"
+)
+
+func main() { os.Exit(commands.Main()) }

@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Sentinel errors returned by every Engine implementation. Test them with
+// errors.Is; the message of the wrapping error carries the engine's text.
+var (
+	// ErrNotFound means the container, network, volume or image does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the name is taken or the object is in use.
+	ErrConflict = errors.New("conflict")
+)
+
+// Engine is the set of engine calls the project needs. Every call that takes
+// a project name only sees objects labelled with that project.
+type Engine interface {
+	// Ping checks that the engine answers and returns its address and API version.
+	Ping(ctx context.Context) (Info, error)
+
+	// ListContainers returns the containers labelled with f.Project, in one call.
+	ListContainers(ctx context.Context, f Filter) ([]Container, error)
+	// CreateContainer creates the container for one replica of a service.
+	CreateContainer(ctx context.Context, r CreateRequest) (Container, error)
+	StartContainer(ctx context.Context, id string) error
+	// StopContainer sends the stop signal and kills after timeout (nil: the
+	// container's own stop timeout).
+	StopContainer(ctx context.Context, id string, timeout *time.Duration) error
+	KillContainer(ctx context.Context, id, signal string) error
+	RemoveContainer(ctx context.Context, id string, o RemoveOptions) error
+	RenameContainer(ctx context.Context, id, name string) error
+	PauseContainer(ctx context.Context, id string) error
+	UnpauseContainer(ctx context.Context, id string) error
+	// InspectContainer returns the details a list does not carry: exit code,
+	// health and its last output, start and finish times.
+	InspectContainer(ctx context.Context, id string) (ContainerDetails, error)
+	// WaitContainer blocks until the container is not running and returns
+	// its exit code.
+	WaitContainer(ctx context.Context, id string) (int, error)
+	// Logs copies the container's output to stdout and stderr (demultiplexed
+	// for non-TTY containers) until it ends, or ctx ends when following.
+	Logs(ctx context.Context, id string, o LogOptions, stdout, stderr io.Writer) error
+	// Events streams container events of f.Project until ctx ends. The error
+	// channel receives at most one error, after which both channels close.
+	Events(ctx context.Context, f Filter) (<-chan Event, <-chan error)
+
+	// ListNetworks returns the networks labelled with project.
+	ListNetworks(ctx context.Context, project string) ([]Network, error)
+	// InspectNetwork finds a network by name or ID (used for external ones).
+	InspectNetwork(ctx context.Context, name string) (Network, error)
+	CreateNetwork(ctx context.Context, r NetworkRequest) (Network, error)
+	RemoveNetwork(ctx context.Context, id string) error
+	// DisconnectNetwork force-disconnects a container (or a stale endpoint
+	// name) from a network.
+	DisconnectNetwork(ctx context.Context, network, container string) error
+
+	// ListVolumes returns the volumes labelled with project.
+	ListVolumes(ctx context.Context, project string) ([]Volume, error)
+	InspectVolume(ctx context.Context, name string) (Volume, error)
+	CreateVolume(ctx context.Context, r VolumeRequest) (Volume, error)
+	RemoveVolume(ctx context.Context, name string) error
+
+	// InspectImage returns ErrNotFound when the image is not present locally.
+	InspectImage(ctx context.Context, ref string) (Image, error)
+}
+
+// Info describes the engine a client talks to.
+type Info struct {
+	Host          string // the address used, e.g. unix:///var/run/docker.sock
+	APIVersion    string // negotiated API version
+	ServerVersion string
+}
+
+// Filter selects objects of one project.
+type Filter struct {
+	Project  string
+	Services []string // empty: all services
+	All      bool     // include stopped containers
+	OneOff   *bool    // nil: both; true: only one-off (run) containers; false: none
+}
+
+// Port is a published or exposed container port.
+type Port struct {
+	HostIP        string `json:"URL,omitempty"`
+	HostPort      uint16 `json:"PublishedPort"`
+	ContainerPort uint16 `json:"TargetPort"`
+	Protocol      string `json:"Protocol"`
+}
+
+// Container is what one list call tells about a container.
+type Container struct {
+	ID      string
+	Name    string
+	Image   string
+	Project string
+	Service string
+	Number  int
+	OneOff  bool
+	State   string // created, running, paused, restarting, exited, dead
+	Status  string // the engine's human text, e.g. "Up 3 minutes (healthy)"
+	Health  string // "", "starting", "healthy", "unhealthy"
+	Created time.Time
+	Labels  map[string]string
+	Ports   []Port
+	// Networks are the names of the networks the container is attached to.
+	Networks []string
+}
+
+// ContainerDetails is the result of an inspect.
+type ContainerDetails struct {
+	Container
+	Running    bool
+	ExitCode   int
+	Error      string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// HealthOutput is the output of the last health probe.
+	HealthOutput string
+	TTY          bool
+	// Mounts are the container's volume mounts, anonymous ones included.
+	Mounts []Mount
+}
+
+// Mount is a volume or bind mount of a container.
+type Mount struct {
+	Type        string // volume, bind, tmpfs
+	Name        string // volume name
+	Source      string
+	Destination string
+}
+
+// CreateRequest is everything needed to create one container of a service.
+type CreateRequest struct {
+	Project *types.Project
+	Service types.ServiceConfig
+	// Name is the container name, e.g. "shop-web-1".
+	Name   string
+	Number int
+	OneOff bool
+	// Peers maps a service name to the name of a container of it, used to
+	// resolve links, volumes_from and network_mode/ipc/pid "service:X".
+	Peers map[string]string
+	// Labels are added to the service's own and Compose's labels.
+	Labels map[string]string
+	// InheritVolumesFrom, when set, is the ID of a container whose anonymous
+	// volumes the new one takes over (recreate).
+	InheritVolumesFrom string
+}
+
+// RemoveOptions tune RemoveContainer.
+type RemoveOptions struct {
+	Force   bool
+	Volumes bool // also remove anonymous volumes
+}
+
+// LogOptions tune Logs.
+type LogOptions struct {
+	Follow     bool
+	Tail       string // "all" or a number
+	Since      string
+	Until      string
+	Timestamps bool
+}
+
+// Event is a container event from the engine.
+type Event struct {
+	Time      time.Time
+	Action    string // create, start, die, health_status: healthy, destroy, ...
+	ID        string
+	Name      string
+	Service   string
+	Project   string
+	ExitCode  string // for die
+	Attribute map[string]string
+}
+
+// Network is an engine network.
+type Network struct {
+	ID     string
+	Name   string
+	Driver string
+	Labels map[string]string
+	// Containers are the IDs of the attached endpoints.
+	Containers []string
+}
+
+// NetworkRequest creates the network Config (key Key) of a project.
+type NetworkRequest struct {
+	Project string
+	Key     string
+	Config  types.NetworkConfig
+}
+
+// Volume is an engine volume.
+type Volume struct {
+	Name       string
+	Driver     string
+	Labels     map[string]string
+	Mountpoint string
+}
+
+// VolumeRequest creates the volume Config (key Key) of a project.
+type VolumeRequest struct {
+	Project string
+	Key     string
+	Config  types.VolumeConfig
+}
+
+// Image is a local image.
+type Image struct {
+	ID   string
+	Tags []string
+}

@@ -1,0 +1,45 @@
+package project
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrNoStackFile is wrapped by the error Load returns when no -f is given and
+// no default stack file exists in the working directory or its parents.
+var ErrNoStackFile = errors.New("no stack file found")
+
+// Error is a user error in a stack file or in the load options. File, Service
+// and Key say where it is, as far as they are known; Msg says what is wrong.
+// Err is the underlying error, if any, for errors.Is and errors.As.
+type Error struct {
+	File    string // as shown to the user: relative to the working directory when inside it
+	Service string
+	Key     string // e.g. "ports" or "x-link-priority"
+	Msg     string
+	Err     error
+}
+
+// Error renders the known parts, e.g.
+// `app.yml: service "web": x-link-priority: must be an integer, got string "high"`.
+func (e *Error) Error() string {
+	parts := make([]string, 0, 4)
+	if e.File != "" {
+		parts = append(parts, e.File)
+	}
+	if e.Service != "" {
+		parts = append(parts, `service "`+e.Service+`"`)
+	}
+	if e.Key != "" {
+		parts = append(parts, e.Key)
+	}
+	msg := e.Msg
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	parts = append(parts, msg)
+	return strings.Join(parts, ": ")
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }

@@ -1,0 +1,84 @@
+package stack
+
+import "time"
+
+// Resource kinds of an Event.
+const (
+	KindContainer = "container"
+	KindNetwork   = "network"
+	KindVolume    = "volume"
+	KindImage     = "image"
+	KindService   = "service"
+)
+
+// Status values of an Event, in Compose's words.
+const (
+	StatusCreating   = "Creating"
+	StatusCreated    = "Created"
+	StatusStarting   = "Starting"
+	StatusStarted    = "Started"
+	StatusRunning    = "Running"
+	StatusWaiting    = "Waiting"
+	StatusHealthy    = "Healthy"
+	StatusExited     = "Exited"
+	StatusStopping   = "Stopping"
+	StatusStopped    = "Stopped"
+	StatusRemoving   = "Removing"
+	StatusRemoved    = "Removed"
+	StatusRecreate   = "Recreate"
+	StatusRecreated  = "Recreated"
+	StatusBuilding   = "Building"
+	StatusBuilt      = "Built"
+	StatusKilling    = "Killing"
+	StatusKilled     = "Killed"
+	StatusRestarting = "Restarting"
+	StatusPaused     = "Paused"
+	StatusUnpaused   = "Unpaused"
+	StatusSkipped    = "Skipped"
+	StatusError      = "Error"
+	StatusWarning    = "Warning"
+)
+
+// Event is one progress report: a resource changed state.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Kind    string    `json:"kind"`              // container, network, volume, image, service
+	Name    string    `json:"name"`              // e.g. "shop-web-1", "shop_default"
+	Service string    `json:"service,omitempty"` // the service a container belongs to
+	Status  string    `json:"status"`            // one of the Status constants
+	// Done is true when Status is the last state of this resource in the
+	// current operation (Started, Removed, Error...), false while in flight.
+	Done  bool   `json:"done"`
+	Text  string `json:"text,omitempty"`  // extra detail, e.g. "exit 1" or a build line
+	Error string `json:"error,omitempty"` // set with StatusError
+}
+
+// Sink receives events. Implementations must be safe for concurrent use.
+type Sink interface {
+	Event(e Event)
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(Event)
+
+// Event calls f(e).
+func (f SinkFunc) Event(e Event) { f(e) }
+
+// Discard is a Sink that drops every event.
+var Discard Sink = SinkFunc(func(Event) {})
+
+// LogLine is one complete line of a container's output.
+type LogLine struct {
+	Time      time.Time `json:"time"`
+	Service   string    `json:"service"`
+	Container string    `json:"container"`
+	Number    int       `json:"-"`
+	Stream    string    `json:"stream"` // stdout or stderr
+	Line      string    `json:"line"`
+}
+
+// LogSink receives log lines, whole, never torn. Implementations must be safe
+// for concurrent use; lines of one container arrive in order.
+type LogSink interface {
+	Log(l LogLine)
+}

@@ -1,0 +1,273 @@
+package stack
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/stack-orchestrator/stack/pkg/engine"
+	"github.com/stack-orchestrator/stack/pkg/graph"
+)
+
+// Actions a plan takes on a container, network or volume.
+const (
+	ActCreate   = "create"
+	ActStart    = "start"
+	ActKeep     = "keep"
+	ActRecreate = "recreate"
+	ActRemove   = "remove"
+	ActExternal = "external"
+)
+
+// ContainerStep is what the plan does with one container.
+type ContainerStep struct {
+	Action  string
+	Service string
+	Number  int
+	Name    string
+	// Existing is the observed container for start, keep, recreate and remove.
+	Existing *engine.Container
+	// Reasons say why a container is recreated.
+	Reasons []string
+}
+
+// ResourceStep is what the plan does with one network or volume.
+type ResourceStep struct {
+	Action string
+	Key    string
+	Name   string
+}
+
+// Plan is the difference between the stack file and the engine, as a value:
+// computing it changes nothing.
+type Plan struct {
+	Project    string
+	Networks   []ResourceStep
+	Volumes    []ResourceStep
+	Containers []ContainerStep
+	// Orphans are containers of services no longer in the file; removed
+	// only with --remove-orphans.
+	Orphans       []engine.Container
+	RemoveOrphans bool
+}
+
+// Changes reports whether executing the plan would call the engine.
+func (p *Plan) Changes() bool {
+	for _, n := range p.Networks {
+		if n.Action == ActCreate {
+			return true
+		}
+	}
+	for _, v := range p.Volumes {
+		if v.Action == ActCreate {
+			return true
+		}
+	}
+	for _, c := range p.Containers {
+		if c.Action != ActKeep {
+			return true
+		}
+	}
+	return p.RemoveOrphans && len(p.Orphans) > 0
+}
+
+// String prints the plan one line per object, as --dry-run shows it.
+func (p *Plan) String() string {
+	var b strings.Builder
+	for _, n := range p.Networks {
+		fmt.Fprintf(&b, "network %s: %s\n", n.Name, n.Action)
+	}
+	for _, v := range p.Volumes {
+		fmt.Fprintf(&b, "volume %s: %s\n", v.Name, v.Action)
+	}
+	for _, c := range p.Containers {
+		fmt.Fprintf(&b, "container %s: %s", c.Name, c.Action)
+		if len(c.Reasons) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(c.Reasons, ", "))
+		}
+		b.WriteByte('\n')
+	}
+	for _, o := range p.Orphans {
+		action := "orphan, kept (use --remove-orphans)"
+		if p.RemoveOrphans {
+			action = ActRemove + " (orphan)"
+		}
+		fmt.Fprintf(&b, "container %s: %s\n", o.Name, action)
+	}
+	return b.String()
+}
+
+// observed is the engine state of a project, from one list call per kind.
+type observed struct {
+	containers []engine.Container
+	networks   map[string]engine.Network // by name
+	volumes    map[string]engine.Volume  // by name
+}
+
+// hashFunc computes the configuration hash a container of a service must
+// carry to be kept.
+type hashFunc func(types.ServiceConfig) (string, error)
+
+// planInput is what plan needs besides the observation.
+type planInput struct {
+	project  *types.Project
+	graph    *graph.Graph // the selected services
+	opts     UpOptions
+	hash     hashFunc
+	networks bool // whether obs.networks and obs.volumes were listed
+}
+
+// plan decides, for every selected service, which containers to keep,
+// start, create, recreate or remove. It has no side effects.
+func plan(in planInput, obs observed) (*Plan, error) {
+	p := in.project
+	pl := &Plan{Project: p.Name, RemoveOrphans: in.opts.RemoveOrphans}
+	if in.networks {
+		for _, key := range sortedKeys(p.Networks) {
+			n := p.Networks[key]
+			name := resourceName(p.Name, key, n.Name)
+			action := ActCreate
+			switch {
+			case bool(n.External):
+				action = ActExternal
+			case hasKey(obs.networks, name):
+				action = ActKeep
+			}
+			pl.Networks = append(pl.Networks, ResourceStep{Action: action, Key: key, Name: name})
+		}
+		for _, key := range sortedKeys(p.Volumes) {
+			v := p.Volumes[key]
+			name := resourceName(p.Name, key, v.Name)
+			action := ActCreate
+			switch {
+			case bool(v.External):
+				action = ActExternal
+			case hasKey(obs.volumes, name):
+				action = ActKeep
+			}
+			pl.Volumes = append(pl.Volumes, ResourceStep{Action: action, Key: key, Name: name})
+		}
+	}
+
+	byService := map[string][]engine.Container{}
+	for _, c := range obs.containers {
+		if c.OneOff {
+			continue
+		}
+		if _, ok := p.Services[c.Service]; !ok {
+			pl.Orphans = append(pl.Orphans, c)
+			continue
+		}
+		byService[c.Service] = append(byService[c.Service], c)
+	}
+	selected := map[string]bool{}
+	for _, name := range in.graph.Names() {
+		selected[name] = true
+	}
+	// A dependency that is recreated forces its dependents to be recreated
+	// with --always-recreate-deps; decide services in dependency order.
+	recreated := map[string]bool{}
+	for _, name := range in.graph.Order() {
+		s := p.Services[name]
+		want := s.GetScale()
+		if n, ok := in.opts.Scale[name]; ok {
+			want = n
+		}
+		if s.ContainerName != "" && want > 1 {
+			return nil, fmt.Errorf("service %q: container_name %q is fixed, so it cannot be scaled to %d", name, s.ContainerName, want)
+		}
+		hash, err := in.hash(s)
+		if err != nil {
+			return nil, fmt.Errorf("service %q: %w", name, err)
+		}
+		existing := byService[name]
+		sort.Slice(existing, func(i, j int) bool { return existing[i].Number < existing[j].Number })
+		depRecreated := false
+		if in.opts.AlwaysRecreateDeps {
+			for _, e := range in.graph.Dependencies(name) {
+				depRecreated = depRecreated || recreated[e.To]
+			}
+		}
+		next := 1
+		for i := range existing {
+			c := &existing[i]
+			if c.Number >= next {
+				next = c.Number + 1
+			}
+			if i >= want {
+				pl.Containers = append(pl.Containers, ContainerStep{Action: ActRemove, Service: name, Number: c.Number, Name: c.Name, Existing: c})
+				continue
+			}
+			step := ContainerStep{Service: name, Number: c.Number, Name: c.Name, Existing: c}
+			reasons := recreateReasons(c, hash, in.opts, depRecreated)
+			switch {
+			case len(reasons) > 0 && !in.opts.NoRecreate:
+				step.Action, step.Reasons = ActRecreate, reasons
+				recreated[name] = true
+			case c.State == "running" || c.State == "restarting":
+				step.Action = ActKeep
+			case c.State == "paused":
+				step.Action = ActKeep
+			default:
+				step.Action = ActStart
+			}
+			pl.Containers = append(pl.Containers, step)
+		}
+		for n := len(existing); n < want; n++ {
+			pl.Containers = append(pl.Containers, ContainerStep{
+				Action: ActCreate, Service: name, Number: next,
+				Name: containerName(p.Name, s, next),
+			})
+			next++
+		}
+	}
+	return pl, nil
+}
+
+// recreateReasons says why an existing container no longer matches.
+func recreateReasons(c *engine.Container, hash string, o UpOptions, depRecreated bool) []string {
+	var reasons []string
+	if o.ForceRecreate {
+		reasons = append(reasons, "forced")
+	}
+	if got := c.Labels[engine.LabelConfigHash]; got != hash {
+		reasons = append(reasons, "configuration changed")
+	}
+	if depRecreated {
+		reasons = append(reasons, "dependency recreated")
+	}
+	return reasons
+}
+
+// containerName is Compose's name for replica n of s.
+func containerName(project string, s types.ServiceConfig, n int) string {
+	if s.ContainerName != "" {
+		return s.ContainerName
+	}
+	return project + "-" + s.Name + "-" + strconv.Itoa(n)
+}
+
+// resourceName is the engine name of a network or volume: the explicit
+// name compose-go resolved, else Compose's "<project>_<key>".
+func resourceName(project, key, name string) string {
+	if name != "" {
+		return name
+	}
+	return project + "_" + key
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
+}

@@ -1,0 +1,176 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/stack-orchestrator/stack/pkg/engine"
+)
+
+// watcher follows the engine's event stream of a project and keeps the last
+// known state of each container, so waits need no polling.
+type watcher struct {
+	mu     sync.Mutex
+	states map[string]*cstate // by container ID
+	err    error              // why the stream ended, once done is closed
+	done   chan struct{}
+	stop   context.CancelFunc
+}
+
+// cstate is what the event stream told about one container.
+type cstate struct {
+	seen     bool // an event arrived: inspect results are older
+	running  bool
+	exited   bool
+	exitCode int
+	health   string
+	changed  chan struct{} // closed and replaced on every change
+}
+
+// watch subscribes to the project's container events. The caller must call
+// close, which waits for the reading goroutine.
+func (s *Stack) watch(ctx context.Context, project string) *watcher {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &watcher{states: map[string]*cstate{}, done: make(chan struct{}), stop: cancel}
+	events, errs := s.engine.Events(ctx, engine.Filter{Project: project})
+	go func() {
+		defer close(w.done)
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					w.finish(<-errs)
+					return
+				}
+				w.apply(ev)
+			case err := <-errs:
+				w.finish(err)
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func (w *watcher) finish(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		err = errors.New("the engine's event stream ended")
+	}
+	w.err = err
+}
+
+// close stops the stream and waits for the reader to return.
+func (w *watcher) close() {
+	w.stop()
+	<-w.done
+}
+
+func (w *watcher) state(id string) *cstate {
+	st, ok := w.states[id]
+	if !ok {
+		st = &cstate{changed: make(chan struct{})}
+		w.states[id] = st
+	}
+	return st
+}
+
+func (w *watcher) apply(ev engine.Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := w.state(ev.ID)
+	st.seen = true
+	switch {
+	case ev.Action == "start" || ev.Action == "restart" || ev.Action == "unpause":
+		st.running, st.exited = true, false
+	case ev.Action == "die":
+		st.running, st.exited = false, true
+		st.exitCode, _ = strconv.Atoi(ev.ExitCode)
+	case strings.HasPrefix(ev.Action, "health_status"):
+		_, h, _ := strings.Cut(ev.Action, ":")
+		st.health = strings.TrimSpace(h)
+	default:
+		return
+	}
+	close(st.changed)
+	st.changed = make(chan struct{})
+}
+
+// seed records an inspect result unless events already told more.
+func (w *watcher) seed(id string, d engine.ContainerDetails) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := w.state(id)
+	if st.seen {
+		return
+	}
+	st.running = d.Running
+	st.exited = !d.Running && !d.FinishedAt.IsZero()
+	st.exitCode = d.ExitCode
+	st.health = d.Health
+}
+
+// errNoHealthcheck is returned when a service_healthy dependency has no
+// healthcheck to wait for.
+var errNoHealthcheck = errors.New("has no healthcheck configured")
+
+// waitFor blocks until the container id meets condition, which is
+// service_healthy or service_completed_successfully. The container is
+// inspected once after subscribing, to catch what happened before the
+// stream started.
+func (s *Stack) waitFor(ctx context.Context, w *watcher, id, name, condition string) error {
+	d, err := s.engine.InspectContainer(ctx, id)
+	if err != nil {
+		return err
+	}
+	if condition == conditionHealthy && d.Health == "" {
+		return fmt.Errorf("container %s %w", name, errNoHealthcheck)
+	}
+	w.seed(id, d)
+	for {
+		w.mu.Lock()
+		st := w.state(id)
+		running, exited, code, health, changed := st.running, st.exited, st.exitCode, st.health, st.changed
+		w.mu.Unlock()
+		switch condition {
+		case conditionHealthy:
+			switch {
+			case health == "healthy":
+				return nil
+			case health == "unhealthy":
+				return fmt.Errorf("container %s is unhealthy", name)
+			case exited:
+				return fmt.Errorf("container %s exited (%d) before it was healthy", name, code)
+			}
+		case conditionCompleted:
+			if exited {
+				if code != 0 {
+					return fmt.Errorf("container %s exited (%d), so it did not complete successfully", name, code)
+				}
+				return nil
+			}
+		default:
+			if running || exited {
+				return nil
+			}
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w.done:
+			return fmt.Errorf("waiting for container %s: %w", name, w.err)
+		}
+	}
+}
+
+const (
+	conditionStarted   = "service_started"
+	conditionHealthy   = "service_healthy"
+	conditionCompleted = "service_completed_successfully"
+)
