@@ -68,6 +68,13 @@ type Engine interface {
 
 	// InspectImage returns ErrNotFound when the image is not present locally.
 	InspectImage(ctx context.Context, ref string) (Image, error)
+
+	// Operator holds the everyday container operations (operate.go).
+	Operator
+	// Builder builds and pulls images (build.go).
+	Builder
+	// Executor runs processes in containers and attaches to them (exec.go).
+	Executor
 }
 
 // Info describes the engine a client talks to.

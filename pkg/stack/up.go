@@ -47,6 +47,11 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.Wait && !o.NoStart {
+		if err := s.waitReady(ctx, p, run, o); err != nil {
+			return err
+		}
+	}
 	if o.Attach != nil {
 		return s.attach(ctx, p, run, o)
 	}
@@ -275,7 +280,7 @@ func (s *Stack) converge(ctx context.Context, p *types.Project, sel *graph.Graph
 	}
 
 	var w *watcher
-	if needsWatch(sel) {
+	if needsWatch(sel) && anyStart(nodes) {
 		w = s.watch(ctx, p.Name)
 		defer w.close()
 	}
@@ -286,6 +291,9 @@ func (s *Stack) converge(ctx context.Context, p *types.Project, sel *graph.Graph
 			case <-n.created:
 			case <-ctx.Done():
 				return ctx.Err()
+			}
+			if n.step.Action == ActKeep {
+				return nil
 			}
 			for _, e := range cg.Dependencies(key) {
 				if e.Condition == conditionStarted || e.Condition == "" {
@@ -329,6 +337,16 @@ func (s *Stack) converge(ctx context.Context, p *types.Project, sel *graph.Graph
 	eg.Go(func() error { return createGraph.Walk(ectx, walk, create) })
 	eg.Go(func() error { return cg.Walk(ectx, walk, start) })
 	return run, eg.Wait()
+}
+
+// anyStart reports whether any container of the run will be started.
+func anyStart(nodes map[string]*cnode) bool {
+	for _, n := range nodes {
+		if n.step.Action != ActKeep {
+			return true
+		}
+	}
+	return false
 }
 
 // needsWatch reports whether any edge waits on more than a start.
