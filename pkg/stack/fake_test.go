@@ -152,12 +152,17 @@ func (f *fakeEngine) CreateContainer(_ context.Context, r engine.CreateRequest) 
 	}
 	f.seq++
 	id := fmt.Sprintf("%064d", f.seq)
-	hash, _ := engine.ConfigHash(r.Service)
+	h, err := engine.ServiceHashes(r, "1.41")
+	if err != nil {
+		return engine.Container{}, err
+	}
 	labels := map[string]string{
-		engine.LabelProject:    r.Project.Name,
-		engine.LabelService:    r.Service.Name,
-		engine.LabelNumber:     strconv.Itoa(r.Number),
-		engine.LabelConfigHash: hash,
+		engine.LabelProject:     r.Project.Name,
+		engine.LabelService:     r.Service.Name,
+		engine.LabelNumber:      strconv.Itoa(r.Number),
+		engine.LabelConfigHash:  h.Compose,
+		engine.LabelStackHash:   h.Stack,
+		engine.LabelStackFields: h.Fields,
 	}
 	var deps []string
 	for d := range r.Service.DependsOn {
@@ -453,11 +458,19 @@ func (f *fakeEngine) InspectImage(_ context.Context, ref string) (engine.Image, 
 	return engine.Image{ID: "sha256:" + ref, Tags: []string{ref}}, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+func (f *fakeEngine) Hashes(_ context.Context, r engine.CreateRequest) (engine.Hashes, error) {
+	return engine.ServiceHashes(r, "1.41")
+}
+
+func (f *fakeEngine) ImageIDs(_ context.Context, refs []string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "ImageIDs "+strings.Join(refs, ","))
+	out := map[string]string{}
+	for _, r := range refs {
+		if f.images[r] {
+			out[r] = "sha256:" + r
 		}
 	}
-	return false
+	return out, nil
 }

@@ -18,6 +18,7 @@ const (
 	ActKeep     = "keep"
 	ActRecreate = "recreate"
 	ActRemove   = "remove"
+	ActRestart  = "restart"
 	ActExternal = "external"
 )
 
@@ -51,6 +52,9 @@ type Plan struct {
 	// only with --remove-orphans.
 	Orphans       []engine.Container
 	RemoveOrphans bool
+
+	// images maps image references to local IDs, for the image label.
+	images map[string]string
 }
 
 // Changes reports whether executing the plan would call the engine.
@@ -106,16 +110,15 @@ type observed struct {
 	volumes    map[string]engine.Volume  // by name
 }
 
-// hashFunc computes the configuration hash a container of a service must
-// carry to be kept.
-type hashFunc func(types.ServiceConfig) (string, error)
-
 // planInput is what plan needs besides the observation.
 type planInput struct {
-	project  *types.Project
-	graph    *graph.Graph // the selected services
-	opts     UpOptions
-	hash     hashFunc
+	project *types.Project
+	graph   *graph.Graph // the selected services
+	opts    UpOptions
+	// hashes are the labels each selected service's containers must carry.
+	hashes map[string]engine.Hashes
+	// images maps image references to local image IDs, where known.
+	images   map[string]string
 	networks bool // whether obs.networks and obs.volumes were listed
 }
 
@@ -171,24 +174,27 @@ func plan(in planInput, obs observed) (*Plan, error) {
 	recreated := map[string]bool{}
 	for _, name := range in.graph.Order() {
 		s := p.Services[name]
-		want := s.GetScale()
+		replicas := s.GetScale()
 		if n, ok := in.opts.Scale[name]; ok {
-			want = n
+			replicas = n
 		}
-		if s.ContainerName != "" && want > 1 {
-			return nil, fmt.Errorf("service %q: container_name %q is fixed, so it cannot be scaled to %d", name, s.ContainerName, want)
+		if s.ContainerName != "" && replicas > 1 {
+			return nil, fmt.Errorf("service %q: container_name %q is fixed, so it cannot be scaled to %d", name, s.ContainerName, replicas)
 		}
-		hash, err := in.hash(s)
-		if err != nil {
-			return nil, fmt.Errorf("service %q: %w", name, err)
+		want := wantedHashes{Hashes: in.hashes[name], image: in.images[imageName(p, s)]}
+		existing, leftovers := splitLeftovers(p.Name, s, byService[name])
+		for i := range leftovers {
+			c := &leftovers[i]
+			pl.Containers = append(pl.Containers, ContainerStep{Action: ActRemove, Service: name, Number: c.Number, Name: c.Name, Existing: c,
+				Reasons: []string{"left over by an interrupted run"}})
 		}
-		existing := byService[name]
-		sort.Slice(existing, func(i, j int) bool { return existing[i].Number < existing[j].Number })
-		depRecreated := false
-		if in.opts.AlwaysRecreateDeps {
-			for _, e := range in.graph.Dependencies(name) {
-				depRecreated = depRecreated || recreated[e.To]
+		depRecreated, restart := false, false
+		for _, e := range in.graph.Dependencies(name) {
+			if !recreated[e.To] {
+				continue
 			}
+			depRecreated = depRecreated || in.opts.AlwaysRecreateDeps
+			restart = restart || s.DependsOn[e.To].Restart
 		}
 		next := 1
 		for i := range existing {
@@ -196,26 +202,27 @@ func plan(in planInput, obs observed) (*Plan, error) {
 			if c.Number >= next {
 				next = c.Number + 1
 			}
-			if i >= want {
+			if i >= replicas {
 				pl.Containers = append(pl.Containers, ContainerStep{Action: ActRemove, Service: name, Number: c.Number, Name: c.Name, Existing: c})
 				continue
 			}
 			step := ContainerStep{Service: name, Number: c.Number, Name: c.Name, Existing: c}
-			reasons := recreateReasons(c, hash, in.opts, depRecreated)
+			reasons := recreateReasons(c, want, in.opts, depRecreated)
+			running := c.State == "running" || c.State == "restarting" || c.State == "paused"
 			switch {
 			case len(reasons) > 0 && !in.opts.NoRecreate:
 				step.Action, step.Reasons = ActRecreate, reasons
 				recreated[name] = true
-			case c.State == "running" || c.State == "restarting":
-				step.Action = ActKeep
-			case c.State == "paused":
+			case running && restart:
+				step.Action, step.Reasons = ActRestart, []string{"dependency recreated"}
+			case running:
 				step.Action = ActKeep
 			default:
 				step.Action = ActStart
 			}
 			pl.Containers = append(pl.Containers, step)
 		}
-		for n := len(existing); n < want; n++ {
+		for n := len(existing); n < replicas; n++ {
 			pl.Containers = append(pl.Containers, ContainerStep{
 				Action: ActCreate, Service: name, Number: next,
 				Name: containerName(p.Name, s, next),
@@ -226,19 +233,77 @@ func plan(in planInput, obs observed) (*Plan, error) {
 	return pl, nil
 }
 
-// recreateReasons says why an existing container no longer matches.
-func recreateReasons(c *engine.Container, hash string, o UpOptions, depRecreated bool) []string {
+// splitLeftovers sorts a service's containers by number and separates the
+// replacements an interrupted recreate left under a temporary name, and
+// extra containers that claim a number already taken.
+func splitLeftovers(project string, s types.ServiceConfig, cs []engine.Container) (kept, leftovers []engine.Container) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].Number != cs[j].Number {
+			return cs[i].Number < cs[j].Number
+		}
+		// The container with the canonical name wins its number.
+		return cs[i].Name == containerName(project, s, cs[i].Number) && cs[j].Name != containerName(project, s, cs[j].Number)
+	})
+	for i, c := range cs {
+		temp := c.Labels[engine.LabelReplace] != "" && c.Name != containerName(project, s, c.Number)
+		if temp || i > 0 && cs[i-1].Number == c.Number {
+			leftovers = append(leftovers, c)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept, leftovers
+}
+
+// wantedHashes is what a container of a service must carry to be kept.
+type wantedHashes struct {
+	engine.Hashes
+	image string // the image ID, "" when unknown
+}
+
+// recreateReasons says why an existing container no longer matches: the
+// settings that changed, by stack's own hash when the container has it
+// (written by this version), else by Compose's.
+func recreateReasons(c *engine.Container, want wantedHashes, o UpOptions, depRecreated bool) []string {
 	var reasons []string
 	if o.ForceRecreate {
 		reasons = append(reasons, "forced")
 	}
-	if got := c.Labels[engine.LabelConfigHash]; got != hash {
-		reasons = append(reasons, "configuration changed")
+	if got, ok := c.Labels[engine.LabelStackHash]; ok && sameVersion(got, want.Stack) {
+		if got != want.Stack {
+			diff := engine.DiffFields(c.Labels[engine.LabelStackFields], want.Fields)
+			if len(diff) == 0 {
+				diff = []string{"configuration"}
+			}
+			reasons = append(reasons, diff...)
+		}
+	} else if c.Labels[engine.LabelConfigHash] != want.Compose {
+		reasons = append(reasons, "configuration")
+	}
+	if got := c.Labels[engine.LabelImage]; want.image != "" && got != "" && got != want.image && !contains(reasons, "image") {
+		reasons = append(reasons, "image")
 	}
 	if depRecreated {
 		reasons = append(reasons, "dependency recreated")
 	}
 	return reasons
+}
+
+// sameVersion reports whether two stack hashes were made by the same
+// version of the canonical form ("v1:...").
+func sameVersion(a, b string) bool {
+	va, _, okA := strings.Cut(a, ":")
+	vb, _, okB := strings.Cut(b, ":")
+	return okA && okB && va == vb
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // containerName is Compose's name for replica n of s.

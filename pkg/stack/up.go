@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -45,6 +48,9 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 	}
 	run, err := s.converge(ctx, p, sel, pl, o)
 	if err != nil {
+		if o.Wait {
+			return s.waitFailed(ctx, run, err)
+		}
 		return err
 	}
 	if o.Wait && !o.NoStart {
@@ -67,16 +73,67 @@ func (s *Stack) Plan(ctx context.Context, p *types.Project, sel *graph.Graph, o 
 		return nil, err
 	}
 	obs := observed{containers: cs}
-	in := planInput{project: p, graph: sel, opts: o, hash: engine.ConfigHash}
+	in := planInput{project: p, graph: sel, opts: o}
+	if in.hashes, err = s.serviceHashes(ctx, p, sel, cs); err != nil {
+		return nil, err
+	}
+	var refs []string
+	for _, name := range sel.Names() {
+		if ref := imageName(p, p.Services[name]); !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
+		}
+	}
+	if in.images, err = s.engine.ImageIDs(ctx, refs); err != nil {
+		return nil, err
+	}
 	pl, err := plan(in, obs)
 	if err != nil || !pl.Changes() {
 		return pl, err
 	}
+	pl.images = in.images
 	if obs.networks, obs.volumes, err = s.listResources(ctx, p.Name); err != nil {
 		return nil, err
 	}
 	in.networks = true
-	return plan(in, obs)
+	if pl, err = plan(in, obs); err != nil {
+		return nil, err
+	}
+	pl.images = in.images
+	return pl, nil
+}
+
+// serviceHashes computes the labels each selected service's containers must
+// carry. Links and shared namespaces name a peer container, so the hash is
+// computed with the peers the run will use: the lowest-numbered container of
+// each dependency.
+func (s *Stack) serviceHashes(ctx context.Context, p *types.Project, sel *graph.Graph, cs []engine.Container) (map[string]engine.Hashes, error) {
+	lowest := map[string]engine.Container{}
+	for _, c := range cs {
+		if c.OneOff {
+			continue
+		}
+		if l, ok := lowest[c.Service]; !ok || c.Number < l.Number {
+			lowest[c.Service] = c
+		}
+	}
+	out := make(map[string]engine.Hashes, sel.Len())
+	for _, name := range sel.Names() {
+		svc := p.Services[name]
+		peers := map[string]string{}
+		for dep := range svc.DependsOn {
+			if c, ok := lowest[dep]; ok {
+				peers[dep] = c.Name
+			} else if d, ok := p.Services[dep]; ok {
+				peers[dep] = containerName(p.Name, d, 1)
+			}
+		}
+		h, err := s.engine.Hashes(ctx, engine.CreateRequest{Project: p, Service: svc, Name: containerName(p.Name, svc, 1), Number: 1, Peers: peers})
+		if err != nil {
+			return nil, fmt.Errorf("service %q: %w", name, err)
+		}
+		out[name] = h
+	}
+	return out, nil
 }
 
 func (s *Stack) listResources(ctx context.Context, project string) (map[string]engine.Network, map[string]engine.Volume, error) {
@@ -110,7 +167,7 @@ func (s *Stack) reportPlan(pl *Plan) {
 	for _, c := range pl.Containers {
 		e := Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: "Would " + c.Action, Done: true}
 		if len(c.Reasons) > 0 {
-			e.Text = fmt.Sprint(c.Reasons)
+			e.Text = strings.Join(c.Reasons, ", ")
 		}
 		s.emit(e)
 	}
@@ -224,6 +281,7 @@ type cnode struct {
 	step    ContainerStep
 	id      string
 	created chan struct{} // closed once id is set (or creation was not needed)
+	started atomic.Bool   // running at the end of its start step
 }
 
 // running is the outcome of converge: the containers of the selected
@@ -272,7 +330,7 @@ func (s *Stack) converge(ctx context.Context, p *types.Project, sel *graph.Graph
 		if n.step.Action != ActCreate && n.step.Action != ActRecreate {
 			return nil
 		}
-		return s.createNode(ctx, p, n, peers(n))
+		return s.createNode(ctx, p, n, peers(n), pl.images, o.RenewAnonVolumes)
 	}}
 	createGraph := cg.Filter(func(_ string, e graph.Edge) bool { return needsTarget(e.Kind) })
 	if o.NoStart {
@@ -315,6 +373,11 @@ func (s *Stack) converge(ctx context.Context, p *types.Project, sel *graph.Graph
 			return s.startNode(ctx, nodes[key], o)
 		},
 	}
+	defer func() {
+		if ctx.Err() != nil {
+			s.reportInterrupted(nodes)
+		}
+	}()
 	walk := graph.WalkOptions{Limit: s.parallel}
 	if s.parallel == 1 {
 		// One at a time: create everything first so that the start order is
@@ -347,6 +410,24 @@ func anyStart(nodes map[string]*cnode) bool {
 		}
 	}
 	return false
+}
+
+// reportInterrupted tells, after an interrupt, which containers are up and
+// which were not started, so the user knows what the next up will do.
+func (s *Stack) reportInterrupted(nodes map[string]*cnode) {
+	keys := make([]string, 0, len(nodes))
+	for k := range nodes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		n := nodes[k]
+		if n.started.Load() {
+			continue
+		}
+		s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusSkipped, Done: true,
+			Text: "interrupted before start; run up again to finish"})
+	}
 }
 
 // needsWatch reports whether any edge waits on more than a start.
@@ -386,15 +467,23 @@ func containerGraph(sel *graph.Graph, nodes map[string]*cnode, byService map[str
 
 // createNode creates the container of n; a recreate creates the replacement
 // under a temporary name, swapped in by startNode.
-func (s *Stack) createNode(ctx context.Context, p *types.Project, n *cnode, peers map[string]string) error {
+func (s *Stack) createNode(ctx context.Context, p *types.Project, n *cnode, peers map[string]string, images map[string]string, renew bool) error {
 	st := n.step
 	req := engine.CreateRequest{Project: p, Service: p.Services[st.Service], Name: st.Name, Number: st.Number, Peers: peers}
 	status := StatusCreating
 	if st.Action == ActRecreate {
 		status = StatusRecreate
 		req.Name = shortID(st.Existing.ID) + "_" + st.Name
-		req.InheritVolumesFrom = st.Existing.ID
+		if !renew {
+			req.InheritVolumesFrom = st.Existing.ID
+		}
 		req.Labels = map[string]string{engine.LabelReplace: st.Name}
+	}
+	if id := images[imageName(p, req.Service)]; id != "" {
+		if req.Labels == nil {
+			req.Labels = map[string]string{}
+		}
+		req.Labels[engine.LabelImage] = id
 	}
 	s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: status})
 	c, err := s.engine.CreateContainer(ctx, req)
@@ -421,8 +510,14 @@ func (s *Stack) startNode(ctx context.Context, n *cnode, o UpOptions) error {
 	}
 	switch st.Action {
 	case ActKeep:
+		n.started.Store(true)
 		s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: StatusRunning, Done: true})
 		return nil
+	case ActRestart:
+		s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: StatusRestarting})
+		if err := s.engine.StopContainer(ctx, n.id, o.Timeout); err != nil {
+			return fail(err)
+		}
 	case ActRecreate:
 		old := st.Existing
 		if err := s.engine.StopContainer(ctx, old.ID, o.Timeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
@@ -440,6 +535,7 @@ func (s *Stack) startNode(ctx context.Context, n *cnode, o UpOptions) error {
 	if err := s.engine.StartContainer(ctx, n.id); err != nil {
 		return fail(err)
 	}
+	n.started.Store(true)
 	s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: StatusStarted, Done: true})
 	return nil
 }

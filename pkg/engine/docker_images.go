@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+)
+
+// Hashes computes the labels a container created from r would carry on
+// this engine.
+func (d *Docker) Hashes(ctx context.Context, r CreateRequest) (Hashes, error) {
+	api, err := d.version(ctx)
+	if err != nil {
+		return Hashes{}, err
+	}
+	return ServiceHashes(r, api)
+}
+
+// ImageIDs resolves image references to IDs with one list call. References
+// that are not present, or that a list filter cannot match (digests, IDs),
+// are left out of the result.
+func (d *Docker) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	f := filters.NewArgs()
+	for _, r := range refs {
+		f.Add("reference", r)
+	}
+	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: f})
+	if err != nil {
+		return nil, d.wrap("list images", err)
+	}
+	want := map[string]bool{}
+	for _, r := range refs {
+		want[r] = true
+		want[normalizeRef(r)] = true
+	}
+	for _, img := range list {
+		for _, tag := range img.RepoTags {
+			for _, r := range refs {
+				if tag == r || tag == normalizeRef(r) {
+					out[r] = img.ID
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// normalizeRef adds the implicit ":latest" tag to a reference without one.
+func normalizeRef(ref string) string {
+	slash := -1
+	for i := len(ref) - 1; i >= 0; i-- {
+		if ref[i] == '/' {
+			slash = i
+			break
+		}
+	}
+	for i := slash + 1; i < len(ref); i++ {
+		if ref[i] == ':' || ref[i] == '@' {
+			return ref
+		}
+	}
+	return ref + ":latest"
+}

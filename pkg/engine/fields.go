@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+)
+
+// LabelStackFields holds a short hash per group of settings, so that a
+// recreate can say which settings changed without inspecting the old
+// container.
+const LabelStackFields = "io.stack.config-fields"
+
+// Hashes are the labels that decide whether a container still matches its
+// service.
+type Hashes struct {
+	Compose string // com.docker.compose.config-hash
+	Stack   string // io.stack.config-hash
+	Fields  string // io.stack.config-fields
+}
+
+// fieldGroups splits a create configuration into the groups a user thinks
+// in. Every setting lands in exactly one group; "other" takes the rest.
+func fieldGroups(c CreateConfig) map[string]any {
+	cfg := container.Config{}
+	if c.Config != nil {
+		cfg = *c.Config
+	}
+	host := container.HostConfig{}
+	if c.HostConfig != nil {
+		host = *c.HostConfig
+	}
+	labels := map[string]string{}
+	for k, v := range cfg.Labels {
+		labels[k] = v
+	}
+	for _, k := range labelsOutsideStackHash {
+		delete(labels, k)
+	}
+	endpoints := map[string]*network.EndpointSettings{}
+	if c.Networking != nil {
+		for k, v := range c.Networking.EndpointsConfig {
+			endpoints[k] = v
+		}
+	}
+	for _, e := range c.Connect {
+		endpoints[e.Network] = e.Settings
+	}
+	g := map[string]any{
+		"image":       cfg.Image,
+		"command":     cfg.Cmd,
+		"entrypoint":  cfg.Entrypoint,
+		"environment": cfg.Env,
+		"labels":      labels,
+		"ports":       []any{cfg.ExposedPorts, host.PortBindings, host.PublishAllPorts},
+		"volumes":     []any{cfg.Volumes, host.Binds, host.Mounts, host.Tmpfs, host.VolumesFrom, host.VolumeDriver},
+		"networks":    []any{endpoints, host.NetworkMode, host.Links, host.ExtraHosts, host.DNS, host.DNSSearch, host.DNSOptions, cfg.Hostname, cfg.Domainname},
+		"healthcheck": cfg.Healthcheck,
+		"restart":     host.RestartPolicy,
+		"resources":   []any{host.Resources, host.ShmSize},
+		"process":     []any{cfg.User, cfg.WorkingDir, cfg.Tty, cfg.OpenStdin, cfg.StopSignal, cfg.StopTimeout, host.Init},
+	}
+	cfg.Image, cfg.Cmd, cfg.Entrypoint, cfg.Env, cfg.Labels = "", nil, nil, nil, nil
+	cfg.ExposedPorts, cfg.Volumes, cfg.Healthcheck = nil, nil, nil
+	cfg.Hostname, cfg.Domainname, cfg.User, cfg.WorkingDir = "", "", "", ""
+	cfg.Tty, cfg.OpenStdin, cfg.StopSignal, cfg.StopTimeout = false, false, "", nil
+	host.PortBindings, host.PublishAllPorts = nil, false
+	host.Binds, host.Mounts, host.Tmpfs, host.VolumesFrom, host.VolumeDriver = nil, nil, nil, nil, ""
+	host.NetworkMode, host.Links, host.ExtraHosts, host.DNS, host.DNSSearch, host.DNSOptions = "", nil, nil, nil, nil, nil
+	host.RestartPolicy = container.RestartPolicy{}
+	host.Resources, host.ShmSize = container.Resources{}, 0
+	host.Init = nil
+	g["other"] = []any{cfg, host, c.Platform}
+	return g
+}
+
+// FieldHashes returns the value of LabelStackFields for c: "group=hash"
+// pairs, sorted, each hash 8 hex digits.
+func FieldHashes(c CreateConfig) string {
+	groups := fieldGroups(c)
+	parts := make([]string, 0, len(groups))
+	for name, v := range groups {
+		data, _ := json.Marshal(v)
+		sum := sha256.Sum256(data)
+		parts = append(parts, name+"="+hex.EncodeToString(sum[:4]))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// DiffFields names the groups whose hashes differ between two values of
+// LabelStackFields. It returns nil when either is empty.
+func DiffFields(old, new string) []string {
+	if old == "" || new == "" {
+		return nil
+	}
+	parse := func(s string) map[string]string {
+		m := map[string]string{}
+		for _, p := range strings.Split(s, ",") {
+			k, v, _ := strings.Cut(p, "=")
+			m[k] = v
+		}
+		return m
+	}
+	o, n := parse(old), parse(new)
+	var diff []string
+	for k, v := range n {
+		if o[k] != v {
+			diff = append(diff, k)
+		}
+	}
+	for k := range o {
+		if _, ok := n[k]; !ok {
+			diff = append(diff, k)
+		}
+	}
+	sort.Strings(diff)
+	return diff
+}
+
+// ServiceHashes computes the hashes a container created from r would carry,
+// for an engine speaking apiVersion.
+func ServiceHashes(r CreateRequest, apiVersion string) (Hashes, error) {
+	cc, err := ContainerConfig(r, apiVersion)
+	if err != nil {
+		return Hashes{}, err
+	}
+	l := cc.Config.Labels
+	return Hashes{Compose: l[LabelConfigHash], Stack: l[LabelStackHash], Fields: l[LabelStackFields]}, nil
+}
