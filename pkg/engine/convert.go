@@ -105,6 +105,7 @@ func ContainerConfig(r CreateRequest, apiVersion string) (CreateConfig, error) {
 		Connect:    b.connect,
 	}
 	out.Config.Labels[LabelStackHash] = StackHash(out)
+	out.Config.Labels[LabelStackFields] = FieldHashes(out)
 	return out, nil
 }
 
@@ -177,6 +178,7 @@ func (b *builder) basics() error {
 	b.cfg.Domainname = s.DomainName
 	b.cfg.Tty = s.Tty
 	b.cfg.OpenStdin = s.StdinOpen
+	b.cfg.StdinOnce = s.StdinOpen && b.r.StdinOnce
 	b.cfg.StopSignal = s.StopSignal
 	if s.StopGracePeriod != nil {
 		secs := int(time.Duration(*s.StopGracePeriod).Seconds())
@@ -817,6 +819,12 @@ func (b *builder) labels() error {
 	labels[LabelConfigFiles] = strings.Join(p.ComposeFiles, ",")
 	labels[LabelDependsOn] = dependsOnLabel(s.DependsOn)
 	labels[LabelVersion] = ComposeVersion
+	if h := serviceNetworksHash(p, s); h != "" {
+		labels[LabelStackNetworks] = h
+	}
+	if h := serviceVolumesHash(p, s); h != "" {
+		labels[LabelStackVolumes] = h
+	}
 	for k, v := range b.r.Labels {
 		labels[k] = v
 	}
@@ -868,7 +876,7 @@ const stackHashVersion = "v1:"
 // labelsOutsideStackHash are the labels that describe the project rather than
 // the container, or that differ between replicas of the same configuration.
 var labelsOutsideStackHash = []string{
-	LabelNumber, LabelConfigHash, LabelStackHash, LabelImage, LabelReplace,
+	LabelNumber, LabelConfigHash, LabelStackHash, LabelStackFields, LabelImage, LabelReplace,
 	LabelDependsOn, LabelWorkingDir, LabelConfigFiles, LabelEnvFile, LabelVersion,
 }
 

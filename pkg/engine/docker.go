@@ -238,11 +238,19 @@ func wantService(f Filter, service string) bool {
 }
 
 // ListContainers returns f.Project's containers in one list call, sorted by
-// service then number.
+// service then number. An empty f.Project lists the containers of every
+// project (those with a project label), sorted by project first.
 func (d *Docker) ListContainers(ctx context.Context, f Filter) ([]Container, error) {
-	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: f.All, Filters: projectFilter(f)})
+	args := projectFilter(f)
+	op := fmt.Sprintf("list containers of project %q", f.Project)
+	if f.Project == "" {
+		args.Del("label", LabelProject+"=")
+		args.Add("label", LabelProject)
+		op = "list containers of every project"
+	}
+	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: f.All, Filters: args})
 	if err != nil {
-		return nil, d.wrap(fmt.Sprintf("list containers of project %q", f.Project), err)
+		return nil, d.wrap(op, err)
 	}
 	out := make([]Container, 0, len(list))
 	for _, c := range list {
@@ -252,6 +260,9 @@ func (d *Docker) ListContainers(ctx context.Context, f Filter) ([]Container, err
 		out = append(out, fromSummary(c))
 	}
 	sort.Slice(out, func(i, j int) bool {
+		if out[i].Project != out[j].Project {
+			return out[i].Project < out[j].Project
+		}
 		if out[i].Service != out[j].Service {
 			return out[i].Service < out[j].Service
 		}
@@ -715,6 +726,7 @@ func (d *Docker) CreateNetwork(ctx context.Context, r NetworkRequest) (Network, 
 	labels[LabelProject] = r.Project
 	labels[LabelNetwork] = r.Key
 	labels[LabelVersion] = ComposeVersion
+	labels[LabelStackHash] = NetworkHash(c)
 	opts := network.CreateOptions{
 		Driver:     c.Driver,
 		Options:    c.DriverOpts,
@@ -836,6 +848,7 @@ func (d *Docker) CreateVolume(ctx context.Context, r VolumeRequest) (Volume, err
 	labels[LabelProject] = r.Project
 	labels[LabelVolume] = r.Key
 	labels[LabelVersion] = ComposeVersion
+	labels[LabelStackHash] = VolumeHash(c)
 	v, err := d.cli.VolumeCreate(ctx, volume.CreateOptions{
 		Name:       name,
 		Driver:     c.Driver,

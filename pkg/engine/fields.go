@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 )
@@ -15,6 +16,14 @@ import (
 // recreate can say which settings changed without inspecting the old
 // container.
 const LabelStackFields = "io.stack.config-fields"
+
+// LabelStackNetworks holds a hash of the configurations of the networks a
+// container joins, so that a changed network recreates its containers.
+const LabelStackNetworks = "io.stack.networks-hash"
+
+// LabelStackVolumes does the same for the named volumes a container mounts:
+// a changed volume is then noticed without listing volumes.
+const LabelStackVolumes = "io.stack.volumes-hash"
 
 // Hashes are the labels that decide whether a container still matches its
 // service.
@@ -42,6 +51,9 @@ func fieldGroups(c CreateConfig) map[string]any {
 	for _, k := range labelsOutsideStackHash {
 		delete(labels, k)
 	}
+	networksHash, volumesHash := labels[LabelStackNetworks], labels[LabelStackVolumes]
+	delete(labels, LabelStackNetworks)
+	delete(labels, LabelStackVolumes)
 	endpoints := map[string]*network.EndpointSettings{}
 	if c.Networking != nil {
 		for k, v := range c.Networking.EndpointsConfig {
@@ -58,8 +70,8 @@ func fieldGroups(c CreateConfig) map[string]any {
 		"environment": cfg.Env,
 		"labels":      labels,
 		"ports":       []any{cfg.ExposedPorts, host.PortBindings, host.PublishAllPorts},
-		"volumes":     []any{cfg.Volumes, host.Binds, host.Mounts, host.Tmpfs, host.VolumesFrom, host.VolumeDriver},
-		"networks":    []any{endpoints, host.NetworkMode, host.Links, host.ExtraHosts, host.DNS, host.DNSSearch, host.DNSOptions, cfg.Hostname, cfg.Domainname},
+		"volumes":     []any{volumesHash, cfg.Volumes, host.Binds, host.Mounts, host.Tmpfs, host.VolumesFrom, host.VolumeDriver},
+		"networks":    []any{networksHash, endpoints, host.NetworkMode, host.Links, host.ExtraHosts, host.DNS, host.DNSSearch, host.DNSOptions, cfg.Hostname, cfg.Domainname},
 		"healthcheck": cfg.Healthcheck,
 		"restart":     host.RestartPolicy,
 		"resources":   []any{host.Resources, host.ShmSize},
@@ -132,4 +144,60 @@ func ServiceHashes(r CreateRequest, apiVersion string) (Hashes, error) {
 	}
 	l := cc.Config.Labels
 	return Hashes{Compose: l[LabelConfigHash], Stack: l[LabelStackHash], Fields: l[LabelStackFields]}, nil
+}
+
+// NetworkHash is the value of LabelStackHash on a network: a hash of the
+// settings that cannot change without recreating it.
+func NetworkHash(c types.NetworkConfig) string {
+	return shortHash([]any{c.Driver, c.DriverOpts, c.Ipam, c.Internal, c.Attachable, c.EnableIPv6, c.EnableIPv4, c.Labels})
+}
+
+// VolumeHash is the value of LabelStackHash on a volume.
+func VolumeHash(c types.VolumeConfig) string {
+	return shortHash([]any{c.Driver, c.DriverOpts, c.Labels})
+}
+
+// serviceNetworksHash hashes the configurations of the project networks s
+// joins; "" when it joins none of them.
+func serviceNetworksHash(p *types.Project, s types.ServiceConfig) string {
+	keys := make([]string, 0, len(s.Networks))
+	for k := range s.Networks {
+		if _, ok := p.Networks[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+NetworkHash(p.Networks[k]))
+	}
+	return shortHash(parts)
+}
+
+func shortHash(v any) string {
+	data, _ := json.Marshal(v)
+	sum := sha256.Sum256(data)
+	return stackHashVersion + hex.EncodeToString(sum[:8])
+}
+
+// serviceVolumesHash hashes the configurations of the project volumes s
+// mounts; "" when it mounts none of them.
+func serviceVolumesHash(p *types.Project, s types.ServiceConfig) string {
+	var parts []string
+	for _, v := range s.Volumes {
+		if v.Type != types.VolumeTypeVolume || v.Source == "" {
+			continue
+		}
+		if c, ok := p.Volumes[v.Source]; ok {
+			parts = append(parts, v.Source+"="+VolumeHash(c))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	sort.Strings(parts)
+	return shortHash(parts)
 }

@@ -39,6 +39,7 @@ type ResourceStep struct {
 	Action string
 	Key    string
 	Name   string
+	ID     string // the existing network, for a recreate
 }
 
 // Plan is the difference between the stack file and the engine, as a value:
@@ -60,7 +61,7 @@ type Plan struct {
 // Changes reports whether executing the plan would call the engine.
 func (p *Plan) Changes() bool {
 	for _, n := range p.Networks {
-		if n.Action == ActCreate {
+		if n.Action == ActCreate || n.Action == ActRecreate {
 			return true
 		}
 	}
@@ -131,23 +132,33 @@ func plan(in planInput, obs observed) (*Plan, error) {
 		for _, key := range sortedKeys(p.Networks) {
 			n := p.Networks[key]
 			name := resourceName(p.Name, key, n.Name)
-			action := ActCreate
+			step := ResourceStep{Action: ActCreate, Key: key, Name: name}
+			got, exists := obs.networks[name]
 			switch {
 			case bool(n.External):
-				action = ActExternal
-			case hasKey(obs.networks, name):
-				action = ActKeep
+				step.Action = ActExternal
+			case exists && got.Labels[engine.LabelStackHash] != "" && got.Labels[engine.LabelStackHash] != engine.NetworkHash(n):
+				step.Action, step.ID = ActRecreate, got.ID
+			case exists:
+				step.Action = ActKeep
 			}
-			pl.Networks = append(pl.Networks, ResourceStep{Action: action, Key: key, Name: name})
+			pl.Networks = append(pl.Networks, step)
 		}
 		for _, key := range sortedKeys(p.Volumes) {
 			v := p.Volumes[key]
 			name := resourceName(p.Name, key, v.Name)
 			action := ActCreate
+			got, exists := obs.volumes[name]
 			switch {
 			case bool(v.External):
 				action = ActExternal
-			case hasKey(obs.volumes, name):
+			case exists && got.Labels[engine.LabelStackHash] != "" && got.Labels[engine.LabelStackHash] != engine.VolumeHash(v):
+				return nil, fmt.Errorf("volume %q (key %q) exists with another driver, driver options or labels than the stack file declares; "+
+					"stack never drops a volume: back it up, then remove it with \"docker volume rm %s\" or declare it external: true", name, key, name)
+			case exists && v.Driver != "" && got.Driver != "" && got.Driver != v.Driver:
+				return nil, fmt.Errorf("volume %q (key %q) exists with driver %q but the stack file declares %q; "+
+					"stack never drops a volume: back it up, then remove it with \"docker volume rm %s\"", name, key, got.Driver, v.Driver, name)
+			case exists:
 				action = ActKeep
 			}
 			pl.Volumes = append(pl.Volumes, ResourceStep{Action: action, Key: key, Name: name})
@@ -332,7 +343,3 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	return keys
 }
 
-func hasKey[V any](m map[string]V, k string) bool {
-	_, ok := m[k]
-	return ok
-}

@@ -240,6 +240,23 @@ func (s *Stack) ensureResources(ctx context.Context, p *types.Project, pl *Plan)
 					}
 					return err
 				}
+			case ActRecreate:
+				// Its containers carry the network's hash, so they are
+				// recreated too; disconnect the old ones to free it.
+				s.emit(Event{Kind: KindNetwork, Name: n.Name, Status: StatusRecreate})
+				old, err := s.engine.InspectNetwork(gctx, n.ID)
+				if err != nil && !errors.Is(err, engine.ErrNotFound) {
+					return err
+				}
+				for _, c := range old.Containers {
+					if err := s.engine.DisconnectNetwork(gctx, n.ID, c); err != nil && !errors.Is(err, engine.ErrNotFound) {
+						return err
+					}
+				}
+				if err := s.engine.RemoveNetwork(gctx, n.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+					return err
+				}
+				fallthrough
 			case ActCreate:
 				s.emit(Event{Kind: KindNetwork, Name: n.Name, Status: StatusCreating})
 				if _, err := s.engine.CreateNetwork(gctx, engine.NetworkRequest{Project: p.Name, Key: n.Key, Config: cfg}); err != nil && !errors.Is(err, engine.ErrConflict) {
