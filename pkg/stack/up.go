@@ -32,6 +32,9 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 			return err
 		}
 	}
+	if err := CheckScale(p, sel.Names(), o.Scale); err != nil {
+		return err
+	}
 	pl, err := s.Plan(ctx, p, sel, o)
 	if err != nil {
 		return err
@@ -199,8 +202,11 @@ func (s *Stack) checkImages(ctx context.Context, p *types.Project, pl *Plan) err
 	g.SetLimit(s.parallel)
 	for _, name := range services {
 		svc := p.Services[name]
+		ref := imageName(p, svc)
+		if pl.images[ref] != "" {
+			continue // the plan's image list found it
+		}
 		g.Go(func() error {
-			ref := imageName(p, svc)
 			_, err := s.engine.InspectImage(gctx, ref)
 			if errors.Is(err, engine.ErrNotFound) {
 				hint := "build it or tag a local image with that name"

@@ -1,5 +1,78 @@
 package commands
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"slices"
 
-func newImagesCommand(c *cli) *cobra.Command { return notYet("images") }
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/cmd/stack/display"
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// imagesVerbs is the part of *stack.Stack that stack images calls.
+type imagesVerbs interface {
+	Images(ctx context.Context, project string, services []string) ([]stack.ContainerImage, error)
+}
+
+func newImagesCommand(c *cli) *cobra.Command {
+	var format string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "images [OPTIONS] [SERVICE...]",
+		Short: "List images used by the created containers",
+		Example: `  # The images of every container of the project
+  stack images
+
+  # Their IDs only, once each
+  stack images -q
+
+  # As JSON
+  stack images --format json`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if format != display.ImagesTable && format != display.ImagesJSON {
+				return usagef(cmd.CommandPath(), "unsupported --format %q: use table or json", format)
+			}
+			p, name, err := c.projectOrName(ctx)
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				if err := checkServices(p, args); err != nil {
+					return err
+				}
+			}
+			v, release, err := c.connect(stack.Discard)
+			if err != nil {
+				return err
+			}
+			defer release()
+			iv, ok := v.(imagesVerbs)
+			if !ok {
+				return errUnsupported("images")
+			}
+			imgs, err := iv.Images(ctx, name, args)
+			if err != nil {
+				return err
+			}
+			if quiet {
+				var seen []string
+				for _, im := range imgs {
+					if im.ID != "" && !slices.Contains(seen, im.ID) {
+						seen = append(seen, im.ID)
+						fmt.Fprintln(c.stdout, im.ID)
+					}
+				}
+				return nil
+			}
+			return display.WriteImages(c.stdout, format, imgs)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&format, "format", display.ImagesTable, "Format the output. Values: [table | json]")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
+	return cmd
+}

@@ -1,5 +1,44 @@
 package commands
 
-import "github.com/spf13/cobra"
+import (
+	"context"
 
-func newKillCommand(c *cli) *cobra.Command { return notYet("kill") }
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// killVerbs is the part of *stack.Stack that stack kill calls.
+type killVerbs interface {
+	Kill(ctx context.Context, name string, p *types.Project, o stack.KillOptions) error
+}
+
+func newKillCommand(c *cli) *cobra.Command {
+	var signal string
+	cmd := &cobra.Command{
+		Use:   "kill [OPTIONS] [SERVICE...]",
+		Short: "Force stop service containers",
+		Long: `Force stop service containers.
+
+Sends a signal (SIGKILL by default) to the running containers of the
+services, all when none is named.`,
+		Example: `  # Kill every container of the project
+  stack kill
+
+  # Ask web to reload its configuration
+  stack kill -s SIGHUP web`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.runLifecycle(cmd, args, "Killing", func(ctx context.Context, v verbs, name string, p *types.Project) error {
+				kv, ok := v.(killVerbs)
+				if !ok {
+					return errUnsupported("kill")
+				}
+				return kv.Kill(ctx, name, p, stack.KillOptions{Services: args, Signal: signal})
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGKILL", "SIGNAL to send to the container")
+	return cmd
+}

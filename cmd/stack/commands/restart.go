@@ -1,5 +1,45 @@
 package commands
 
-import "github.com/spf13/cobra"
+import (
+	"context"
 
-func newRestartCommand(c *cli) *cobra.Command { return notYet("restart") }
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// restartVerbs is the part of *stack.Stack that stack restart calls.
+type restartVerbs interface {
+	Restart(ctx context.Context, name string, p *types.Project, o stack.RestartOptions) error
+}
+
+func newRestartCommand(c *cli) *cobra.Command {
+	var timeout int
+	cmd := &cobra.Command{
+		Use:   "restart [OPTIONS] [SERVICE...]",
+		Short: "Restart service containers",
+		Long: `Restart service containers.
+
+Restarts the containers of the services (all when none is named), stopped
+ones included, in dependency order. Changes to the stack file are not
+applied: use "stack up" for that.`,
+		Example: `  # Restart everything
+  stack restart
+
+  # Restart web, giving it 2 seconds to stop
+  stack restart -t 2 web`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.runLifecycle(cmd, args, "Restarting", func(ctx context.Context, v verbs, name string, p *types.Project) error {
+				rv, ok := v.(restartVerbs)
+				if !ok {
+					return errUnsupported("restart")
+				}
+				return rv.Restart(ctx, name, p, stack.RestartOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
+	return cmd
+}

@@ -185,6 +185,10 @@ func newRootCommand(c *cli) *cobra.Command {
 		SilenceUsage:      true,
 		Version:           version(),
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+		// Global flags before the command are parsed by the root, so that
+		// "stack -f app.yml logs -f" reads the first -f as --file and the
+		// second as logs' --follow, as Compose does.
+		TraverseChildren: true,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return nil
@@ -244,6 +248,7 @@ func newRootCommand(c *cli) *cobra.Command {
 		newPullCommand(c),
 		newExecCommand(c),
 		newRunCommand(c),
+		newCompletionCommand(c),
 	)
 	root.SetVersionTemplate("stack version {{.Version}}\n")
 	if f := root.Flags(); f.Lookup("version") == nil {

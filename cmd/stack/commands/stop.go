@@ -1,5 +1,45 @@
 package commands
 
-import "github.com/spf13/cobra"
+import (
+	"context"
 
-func newStopCommand(c *cli) *cobra.Command { return notYet("stop") }
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// stopVerbs is the part of *stack.Stack that stack stop calls.
+type stopVerbs interface {
+	Stop(ctx context.Context, name string, p *types.Project, o stack.StopOptions) error
+}
+
+func newStopCommand(c *cli) *cobra.Command {
+	var timeout int
+	cmd := &cobra.Command{
+		Use:   "stop [OPTIONS] [SERVICE...]",
+		Short: "Stop services",
+		Long: `Stop services.
+
+Stops the running containers of the services (all when none is named)
+without removing them, dependents first. They can be started again with
+"stack start".`,
+		Example: `  # Stop the whole project
+  stack stop
+
+  # Stop web, killing it after 2 seconds if it does not exit
+  stack stop -t 2 web`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.runLifecycle(cmd, args, "Stopping", func(ctx context.Context, v verbs, name string, p *types.Project) error {
+				sv, ok := v.(stopVerbs)
+				if !ok {
+					return errUnsupported("stop")
+				}
+				return sv.Stop(ctx, name, p, stack.StopOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
+	return cmd
+}

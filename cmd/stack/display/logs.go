@@ -50,11 +50,27 @@ type LogPrinter struct {
 	seen    map[string]bool
 	colours map[string]string // service -> SGR
 	buf     []byte
+	// prefixes caches the rendered prefix per container, valid while
+	// width is unchanged: a flood of lines
+	// then costs no allocation.
+	prefixes map[prefixKey]*logPrefix
+}
+
+// prefixKey identifies the container of a line.
+type prefixKey struct {
+	container, service string
+	number             int
+}
+
+// logPrefix is a rendered prefix and the width it was rendered for.
+type logPrefix struct {
+	width int
+	text  []byte
 }
 
 // NewLogPrinter returns a LogPrinter writing to w.
 func NewLogPrinter(w io.Writer, o LogOptions) *LogPrinter {
-	p := &LogPrinter{w: w, o: o, seen: map[string]bool{}, colours: map[string]string{}}
+	p := &LogPrinter{w: w, o: o, seen: map[string]bool{}, colours: map[string]string{}, prefixes: map[prefixKey]*logPrefix{}}
 	for _, n := range o.Names {
 		p.width = max(p.width, len(n)+1)
 	}
@@ -87,6 +103,18 @@ func (p *LogPrinter) Log(l stack.LogLine) {
 
 // appendPrefix appends "name<pad> | ", coloured per service when enabled.
 func (p *LogPrinter) appendPrefix(b []byte, l stack.LogLine) []byte {
+	key := prefixKey{l.Container, l.Service, l.Number}
+	if c, ok := p.prefixes[key]; ok && c.width == p.width {
+		return append(b, c.text...)
+	}
+	start := len(b)
+	b = p.renderPrefix(b, l)
+	p.prefixes[key] = &logPrefix{width: p.width, text: append([]byte(nil), b[start:]...)}
+	return b
+}
+
+// renderPrefix appends the prefix of l, widening the column for a new name.
+func (p *LogPrinter) renderPrefix(b []byte, l stack.LogLine) []byte {
 	name := logName(l)
 	if !p.seen[name] {
 		p.seen[name] = true
