@@ -1,0 +1,58 @@
+# stack: build, test and demo entry points. `make help` lists them.
+
+GO        ?= go
+BIN       ?= bin/stack
+# e2e runs scripts against one shared engine: keep it modest (2 cores here).
+E2E_PARALLEL ?= 2
+E2E_TIMEOUT  ?= 25m
+E2E_ARTIFACTS ?= $(CURDIR)/e2e/artifacts
+
+.DEFAULT_GOAL := build
+.PHONY: help build test engine image vet unit e2e lint demo demo-down bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/stack
+	$(GO) build -o $(BIN) ./cmd/stack
+
+test: engine image vet ## engine + vet + unit + e2e (what CI runs)
+	rm -rf $(E2E_ARTIFACTS)
+	STACK_E2E_REQUIRED=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
+		$(GO) test -race -count=1 -parallel $(E2E_PARALLEL) -timeout $(E2E_TIMEOUT) ./...
+
+engine: ## make a Docker Engine available (installs docker.io on Debian if needed)
+	bash scripts/engine.sh
+
+image: ## build the local test image stack-test/busybox:latest
+	bash scripts/busybox-image.sh
+
+vet: ## go vet
+	$(GO) vet ./...
+
+unit: ## unit tests only (no engine needed)
+	$(GO) test -race -short ./...
+
+e2e: engine image ## end-to-end scripts only; RUN=name for one, KEEP=1 keeps work dirs
+	rm -rf $(E2E_ARTIFACTS)
+	STACK_E2E_REQUIRED=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
+		$(if $(KEEP),STACK_E2E_WORKDIR=$(CURDIR)/e2e/work) \
+		$(GO) test -race -count=1 -parallel $(E2E_PARALLEL) -timeout $(E2E_TIMEOUT) \
+		-run 'TestScripts$(if $(RUN),/$(RUN))' ./e2e/
+
+lint: ## gofmt must list nothing; go vet
+	@out="$$(gofmt -l .)"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+demo: engine ## run the WordPress example on http://127.0.0.1:8080
+	bash scripts/demo.sh
+
+demo-down: ## take the demo down
+	bash scripts/demo.sh down
+
+bench: engine image ## benchmarks against a direct-API baseline (bench/run.sh; QUICK=1 for a smoke run)
+	bash bench/run.sh
+
+clean: ## remove build outputs and e2e artifacts
+	rm -rf bin $(E2E_ARTIFACTS)
