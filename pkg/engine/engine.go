@@ -24,7 +24,8 @@ type Engine interface {
 	// Ping checks that the engine answers and returns its address and API version.
 	Ping(ctx context.Context) (Info, error)
 
-	// ListContainers returns the containers labelled with f.Project, in one call.
+	// ListContainers returns the containers labelled with f.Project, in one
+	// call; an empty f.Project means the containers of every project.
 	ListContainers(ctx context.Context, f Filter) ([]Container, error)
 	// CreateContainer creates the container for one replica of a service.
 	CreateContainer(ctx context.Context, r CreateRequest) (Container, error)
@@ -68,6 +69,12 @@ type Engine interface {
 
 	// InspectImage returns ErrNotFound when the image is not present locally.
 	InspectImage(ctx context.Context, ref string) (Image, error)
+	// ImageIDs resolves image references to local image IDs in one list
+	// call; missing ones are left out.
+	ImageIDs(ctx context.Context, refs []string) (map[string]string, error)
+	// Hashes returns the labels a container created from r would carry,
+	// which decide whether an existing container is kept.
+	Hashes(ctx context.Context, r CreateRequest) (Hashes, error)
 
 	// Operator holds the everyday container operations (operate.go).
 	Operator
@@ -150,6 +157,9 @@ type CreateRequest struct {
 	Name   string
 	Number int
 	OneOff bool
+	// StdinOnce closes the container's standard input when the client
+	// attached to it closes its end (a one-off container run with -i).
+	StdinOnce bool
 	// Peers maps a service name to the name of a container of it, used to
 	// resolve links, volumes_from and network_mode/ipc/pid "service:X".
 	Peers map[string]string
@@ -219,8 +229,11 @@ type VolumeRequest struct {
 	Config  types.VolumeConfig
 }
 
-// Image is a local image.
+// Image is a local image. Size and Created are filled by
+// Operator.ImageDetails only.
 type Image struct {
-	ID   string
-	Tags []string
+	ID      string
+	Tags    []string
+	Size    int64 // bytes
+	Created time.Time
 }

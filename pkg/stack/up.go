@@ -35,6 +35,12 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 	if err := CheckScale(p, sel.Names(), o.Scale); err != nil {
 		return err
 	}
+	if o.Build && !o.NoBuild && !o.DryRun {
+		// Before planning, so that a rebuilt image recreates its containers.
+		if err := s.PrepareImages(ctx, p, ImageOptions{Services: sel.Names(), Build: true, Pull: o.Pull}); err != nil {
+			return err
+		}
+	}
 	pl, err := s.Plan(ctx, p, sel, o)
 	if err != nil {
 		return err
@@ -43,7 +49,7 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 		s.reportPlan(pl)
 		return nil
 	}
-	if err := s.checkImages(ctx, p, pl); err != nil {
+	if err := s.checkImages(ctx, p, pl, o); err != nil {
 		return err
 	}
 	if err := s.ensureResources(ctx, p, pl); err != nil {
@@ -188,47 +194,34 @@ func (s *Stack) reportPlan(pl *Plan) {
 var ErrImageMissing = errors.New("image not found on the engine")
 
 // checkImages makes sure every image that a new container needs is present,
-// before anything is created, so a missing image leaves the engine as it was.
-func (s *Stack) checkImages(ctx context.Context, p *types.Project, pl *Plan) error {
+// building or pulling it as the pull policy says, before anything is
+// created, so a missing image leaves the engine as it was. Images the
+// plan's list already found cost nothing more.
+func (s *Stack) checkImages(ctx context.Context, p *types.Project, pl *Plan, o UpOptions) error {
 	seen := map[string]bool{}
 	var services []string
 	for _, c := range pl.Containers {
-		if (c.Action == ActCreate || c.Action == ActRecreate) && !seen[c.Service] {
-			seen[c.Service] = true
+		if c.Action != ActCreate && c.Action != ActRecreate || seen[c.Service] {
+			continue
+		}
+		seen[c.Service] = true
+		svc := p.Services[c.Service]
+		policy := svc.PullPolicy
+		if o.Pull != "" {
+			policy = o.Pull
+		}
+		if pl.images[imageName(p, svc)] == "" || policy == types.PullPolicyAlways {
 			services = append(services, c.Service)
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.parallel)
-	for _, name := range services {
-		svc := p.Services[name]
-		ref := imageName(p, svc)
-		if pl.images[ref] != "" {
-			continue // the plan's image list found it
-		}
-		g.Go(func() error {
-			_, err := s.engine.InspectImage(gctx, ref)
-			if errors.Is(err, engine.ErrNotFound) {
-				hint := "build it or tag a local image with that name"
-				if svc.Build != nil {
-					hint = "build it with \"stack build " + name + "\" or \"stack up --build\""
-				}
-				return fmt.Errorf("service %q: image %q: %w (%s; no registry is used to pull it)", name, ref, ErrImageMissing, hint)
-			}
-			return err
-		})
+	if len(services) == 0 {
+		return nil
 	}
-	return g.Wait()
+	return s.PrepareImages(ctx, p, ImageOptions{Services: services, NoBuild: o.NoBuild, Pull: o.Pull})
 }
 
-// imageName is the image a service runs: its image key, else the name
-// Compose gives a built image.
-func imageName(p *types.Project, s types.ServiceConfig) string {
-	if s.Image != "" {
-		return s.Image
-	}
-	return p.Name + "-" + s.Name
-}
+// imageName is the image a service runs.
+func imageName(p *types.Project, s types.ServiceConfig) string { return ImageName(p, s) }
 
 // ensureResources creates the networks and volumes the plan lacks and checks
 // that external ones exist.

@@ -173,6 +173,8 @@ func TestUpMissingImageTouchesNothing(t *testing.T) {
 	web := p.Services["web"]
 	web.Image = "nope:latest"
 	p.Services["web"] = web
+	// No registry answers here.
+	f.fail["PullImage nope:latest"] = errors.New("dial tcp: lookup registry: no such host")
 	err := New(Options{Engine: f}).Up(context.Background(), p, UpOptions{})
 	if !errors.Is(err, ErrImageMissing) || !strings.Contains(err.Error(), `"nope:latest"`) {
 		t.Fatalf("err = %v", err)

@@ -1,5 +1,147 @@
 package commands
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"strings"
 
-func newBuildCommand(c *cli) *cobra.Command { return notYet("build") }
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/cmd/stack/display"
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// buildVerbs is the part of *stack.Stack that stack build calls.
+type buildVerbs interface {
+	Build(ctx context.Context, p *types.Project, o stack.BuildOptions) error
+}
+
+// buildOptions are the flags of stack build.
+type buildOptions struct {
+	*cli
+	cmd *cobra.Command
+
+	services  []string
+	noCache   bool
+	pull      bool
+	buildArgs []string
+	quiet     bool
+	withDeps  bool
+}
+
+func newBuildCommand(c *cli) *cobra.Command {
+	o := &buildOptions{cli: c}
+	cmd := &cobra.Command{
+		Use:   "build [OPTIONS] [SERVICE...]",
+		Short: "Build or rebuild services",
+		Long: `Build or rebuild services.
+
+Builds the image of every service with a build section (or of the services
+named), each distinct image once, with the engine's builder. The image is
+the service's image key, else "<project>-<service>". The build context honours
+.dockerignore; with --progress plain every line of the builder is shown.`,
+		Example: `  # Build every image of the stack
+  stack build
+
+  # Rebuild web from scratch with a build argument
+  stack build --no-cache --build-arg VERSION=1.2 web`,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeServices(c, false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.cmd, o.services = cmd, args
+			return runBuild(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.noCache, "no-cache", false, "Do not use cache when building the image")
+	f.BoolVar(&o.pull, "pull", false, "Always attempt to pull a newer version of the image")
+	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "Set build-time variables for services")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Don't print anything to STDOUT")
+	f.BoolVar(&o.withDeps, "with-dependencies", false, "Also build dependencies (transitively)")
+	return cmd
+}
+
+// runBuild loads the stack file and calls stack.Build.
+func runBuild(ctx context.Context, o *buildOptions) error {
+	p, err := o.loadValid(ctx, o.services)
+	if err != nil {
+		return err
+	}
+	services := o.services
+	if o.withDeps && len(services) > 0 {
+		g, err := stack.Graph(p)
+		if err != nil {
+			return err
+		}
+		sel, err := g.Select(services, true)
+		if err != nil {
+			return err
+		}
+		services = sel.Names()
+	}
+	args, err := buildArgs(o.cli, o.cmd.CommandPath(), o.buildArgs)
+	if err != nil {
+		return err
+	}
+	var prog display.Progress = display.Quiet{}
+	if !o.quiet {
+		if prog, err = o.progress("Building"); err != nil {
+			return err
+		}
+	}
+	defer prog.Close()
+	v, release, err := o.connect(prog)
+	if err != nil {
+		return err
+	}
+	defer release()
+	bv, ok := v.(buildVerbs)
+	if !ok {
+		return errUnsupported("build")
+	}
+	return bv.Build(ctx, p, stack.BuildOptions{
+		Services: services,
+		NoCache:  o.noCache,
+		Pull:     o.pull,
+		Args:     args,
+		Quiet:    o.quiet,
+		DryRun:   o.global.dryRun,
+	})
+}
+
+// buildArgs reads --build-arg values (KEY=VALUE, or KEY to take the value
+// from the environment; unset when it is not there).
+func buildArgs(c *cli, path string, values []string) (map[string]*string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	args := make(map[string]*string, len(values))
+	for _, v := range values {
+		k, val, ok := strings.Cut(v, "=")
+		if k == "" {
+			return nil, usagef(path, "invalid --build-arg %q: want KEY=VALUE or KEY", v)
+		}
+		if !ok {
+			if env, found := c.lookupEnv(k); found {
+				val, ok = env, true
+			}
+		}
+		if ok {
+			args[k] = &val
+		} else {
+			args[k] = nil
+		}
+	}
+	return args, nil
+}
+
+// lookupEnv returns the value of key in the environment and whether it is
+// set.
+func (c *cli) lookupEnv(key string) (string, bool) {
+	for i := len(c.environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(c.environ[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}

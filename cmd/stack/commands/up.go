@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ type upOptions struct {
 	cmd *cobra.Command
 
 	services           []string
+	build, noBuild     bool
+	pull               string
 	detach             bool
 	wait               bool
 	waitTimeout        int
@@ -34,6 +37,13 @@ type upOptions struct {
 	noColor            bool
 	noLogPrefix        bool
 	timestamps         bool
+
+	abortOnExit        bool
+	abortOnFailure     bool
+	exitCodeFrom       string
+	attach             []string
+	noAttach           []string
+	attachDependencies bool
 }
 
 const upExample = `  # Start everything and follow the logs; Ctrl-C stops the stack
@@ -81,6 +91,15 @@ first. Without -d, up follows the logs of the services and stops them on Ctrl-C
 	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
 	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
 	f.BoolVar(&o.timestamps, "timestamps", false, "Show timestamps")
+	f.BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "Stops all containers if any container was stopped. Incompatible with -d")
+	f.BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "Stops all containers if any container exited with failure. Incompatible with -d")
+	f.StringVar(&o.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
+	f.StringArrayVar(&o.attach, "attach", nil, "Restrict attaching to the specified services. Incompatible with --attach-dependencies.")
+	f.StringArrayVar(&o.noAttach, "no-attach", nil, "Do not attach (stream logs) to the specified services")
+	f.BoolVar(&o.attachDependencies, "attach-dependencies", false, "Automatically attach to log output of dependent services")
+	f.BoolVar(&o.build, "build", false, "Build images before starting containers")
+	f.BoolVar(&o.noBuild, "no-build", false, "Don't build an image, even if it's missing")
+	f.StringVar(&o.pull, "pull", "", `Pull image before running ("always"|"missing"|"never"|"build")`)
 	return cmd
 }
 
@@ -95,6 +114,9 @@ func runUp(ctx context.Context, o *upOptions) error {
 	case o.wait && o.noStart:
 		return usagef(path, "--wait and --no-start are incompatible")
 	}
+	if err := o.checkAttachFlags(path); err != nil {
+		return err
+	}
 	scale, err := parseScale(path, o.scale)
 	if err != nil {
 		return err
@@ -108,6 +130,14 @@ func runUp(ctx context.Context, o *upOptions) error {
 		if err := checkServices(p, []string{name}); err != nil {
 			return err
 		}
+	}
+	if o.exitCodeFrom != "" {
+		if err := checkServices(p, []string{o.exitCodeFrom}); err != nil {
+			return err
+		}
+	}
+	if err := checkServices(p, o.attach); err != nil {
+		return fmt.Errorf("cannot attach: %w", err)
 	}
 
 	up := stack.UpOptions{
@@ -125,6 +155,18 @@ func runUp(ctx context.Context, o *upOptions) error {
 		Wait:               o.wait,
 		WaitTimeout:        time.Duration(o.waitTimeout) * time.Second,
 		Kill:               o.kill,
+		AttachTo:           o.attach,
+		AttachDependencies: o.attachDependencies,
+		NoAttach:           o.noAttach,
+		AbortOnExit:        o.abortOnExit,
+		AbortOnFailure:     o.abortOnFailure,
+		ExitCodeFrom:       o.exitCodeFrom,
+		Build:              o.build,
+		NoBuild:            o.noBuild,
+		Pull:               o.pull,
+	}
+	if o.build && o.noBuild {
+		return usagef(o.cmd.CommandPath(), "--build and --no-build are incompatible")
 	}
 
 	prog, err := o.progress("Running")
@@ -149,6 +191,26 @@ func runUp(ctx context.Context, o *upOptions) error {
 	}
 	defer release()
 	return v.Up(ctx, p, up)
+}
+
+// checkAttachFlags applies Compose's rules to the flags of a foreground up:
+// --exit-code-from implies --abort-on-container-exit unless
+// --abort-on-container-failure is given, and neither --wait nor -d goes with
+// the flags that need an attached up.
+func (o *upOptions) checkAttachFlags(path string) error {
+	abortOnExit := o.abortOnExit || o.exitCodeFrom != "" && !o.abortOnFailure
+	attached := o.attachDependencies || abortOnExit || o.abortOnFailure || len(o.attach) > 0
+	switch {
+	case abortOnExit && o.abortOnFailure:
+		return usagef(path, "--abort-on-container-failure cannot be combined with --abort-on-container-exit")
+	case len(o.attach) > 0 && o.attachDependencies:
+		return usagef(path, "cannot combine --attach and --attach-dependencies")
+	case o.wait && (o.attachDependencies || abortOnExit || len(o.attach) > 0):
+		return usagef(path, "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies")
+	case (o.detach || o.wait) && attached:
+		return usagef(path, "--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies")
+	}
+	return nil
 }
 
 // logNames are the names of the containers up will follow, "web-1" to
