@@ -22,6 +22,13 @@ type UpOptions struct {
 	// DryRun computes and reports the plan without changing anything.
 	DryRun bool
 
+	// Build builds images of services with a build section before starting;
+	// NoBuild never builds, and a missing image is an error.
+	Build   bool
+	NoBuild bool
+	// Pull is the pull policy override: "", "always", "missing", "never".
+	Pull string
+
 	// Wait blocks until every started service is running and healthy.
 	Wait        bool
 	WaitTimeout time.Duration
@@ -32,6 +39,25 @@ type UpOptions struct {
 	// Kill is closed to turn a graceful stop of a foreground up into a kill
 	// (the second Ctrl-C).
 	Kill <-chan struct{}
+
+	// AttachTo restricts a foreground up to the logs of these services
+	// (--attach). When empty, the services named in Services are followed
+	// (all services when none is named), with their dependencies when
+	// AttachDependencies, except those with "attach: false" in the file.
+	AttachTo           []string
+	AttachDependencies bool
+	// NoAttach are services whose logs are not followed (--no-attach).
+	NoAttach []string
+	// AbortOnExit ends a foreground up when a watched container exits
+	// (--abort-on-container-exit); AbortOnFailure only when it exits with a
+	// code other than 0 (--abort-on-container-failure). The watched
+	// containers are those of Services, or of the followed services when
+	// Services is empty. The other containers of the run are then stopped.
+	AbortOnExit    bool
+	AbortOnFailure bool
+	// ExitCodeFrom names the service whose container's exit code a
+	// foreground up returns (--exit-code-from).
+	ExitCodeFrom string
 }
 
 // DownOptions tune Down.

@@ -23,12 +23,16 @@ type watcher struct {
 
 // cstate is what the event stream told about one container.
 type cstate struct {
-	seen     bool // an event arrived: inspect results are older
-	running  bool
-	exited   bool
-	exitCode int
-	health   string
-	changed  chan struct{} // closed and replaced on every change
+	// seenRun and seenHealth tell that a start/die or a health event
+	// arrived: for that part of the state, events are newer than, or
+	// followed by events newer than, an inspect that comes after them.
+	seenRun    bool
+	seenHealth bool
+	running    bool
+	exited     bool
+	exitCode   int
+	health     string
+	changed    chan struct{} // closed and replaced on every change
 }
 
 // watch subscribes to the project's container events. The caller must call
@@ -84,16 +88,15 @@ func (w *watcher) apply(ev engine.Event) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	st := w.state(ev.ID)
-	st.seen = true
 	switch {
 	case ev.Action == "start" || ev.Action == "restart" || ev.Action == "unpause":
-		st.running, st.exited = true, false
+		st.running, st.exited, st.seenRun = true, false, true
 	case ev.Action == "die":
-		st.running, st.exited = false, true
+		st.running, st.exited, st.seenRun = false, true, true
 		st.exitCode, _ = strconv.Atoi(ev.ExitCode)
 	case strings.HasPrefix(ev.Action, "health_status"):
 		_, h, _ := strings.Cut(ev.Action, ":")
-		st.health = strings.TrimSpace(h)
+		st.health, st.seenHealth = strings.TrimSpace(h), true
 	default:
 		return
 	}
@@ -101,18 +104,21 @@ func (w *watcher) apply(ev engine.Event) {
 	st.changed = make(chan struct{})
 }
 
-// seed records an inspect result unless events already told more.
+// seed records an inspect result for the parts of the state no event has
+// told about yet. Other events (exec_start of health probes, attach...)
+// do not count: they say nothing about those parts.
 func (w *watcher) seed(id string, d engine.ContainerDetails) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	st := w.state(id)
-	if st.seen {
-		return
+	if !st.seenRun {
+		st.running = d.Running
+		st.exited = !d.Running && !d.FinishedAt.IsZero()
+		st.exitCode = d.ExitCode
 	}
-	st.running = d.Running
-	st.exited = !d.Running && !d.FinishedAt.IsZero()
-	st.exitCode = d.ExitCode
-	st.health = d.Health
+	if !st.seenHealth {
+		st.health = d.Health
+	}
 }
 
 // errNoHealthcheck is returned when a service_healthy dependency has no
