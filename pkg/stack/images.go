@@ -31,14 +31,19 @@ func (s *Stack) Images(ctx context.Context, project string, services []string) (
 	if err != nil {
 		return nil, err
 	}
+	var keys []string
 	refs := map[string]engine.Image{}
 	for _, c := range cs {
-		refs[imageRef(c)] = engine.Image{}
+		if _, ok := refs[imageRef(c)]; !ok {
+			refs[imageRef(c)] = engine.Image{}
+			keys = append(keys, imageRef(c))
+		}
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.parallel)
-	for ref := range refs {
+	// Range over keys, not refs: the workers write refs.
+	for _, ref := range keys {
 		g.Go(func() error {
 			img, err := s.engine.ImageDetails(gctx, ref)
 			if err != nil && !errors.Is(err, engine.ErrNotFound) {
