@@ -8,10 +8,10 @@ E2E_TIMEOUT  ?= 25m
 E2E_ARTIFACTS ?= $(CURDIR)/e2e/artifacts
 
 .DEFAULT_GOAL := build
-.PHONY: help build test engine image vet unit e2e lint demo demo-down bench clean
+.PHONY: help build test engine image vet unit e2e e2e-wordpress lint demo demo-down bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build bin/stack
 	$(GO) build -o $(BIN) ./cmd/stack
@@ -39,6 +39,11 @@ e2e: engine image ## end-to-end scripts only; RUN=name for one, KEEP=1 keeps wor
 		$(if $(KEEP),STACK_E2E_WORKDIR=$(CURDIR)/e2e/work) \
 		$(GO) test -race -count=1 -parallel $(E2E_PARALLEL) -timeout $(E2E_TIMEOUT) \
 		-run 'TestScripts$(if $(RUN),/$(RUN))' ./e2e/
+
+e2e-wordpress: engine ## the slow WordPress test alone (builds images, installs chromium)
+	rm -rf $(E2E_ARTIFACTS)/wordpress
+	STACK_E2E_SLOW=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
+		$(GO) test -count=1 -timeout 20m -run 'TestWordPress$$' -v ./e2e/
 
 lint: ## gofmt must list nothing; go vet
 	@out="$$(gofmt -l .)"; \

@@ -14,7 +14,16 @@
 //
 //	$PROJECT               e2e-<script>-<random>, also COMPOSE_PROJECT_NAME
 //	$IMAGE                 stack-test/busybox:latest (scripts/busybox-image.sh)
+//	$REPO                  the repository root, absolute
 //	DOCKER_HOST and friends passed through
+//
+// A script that tests a file of the repository, such as an example, uses it
+// in place rather than a copy that could drift from it:
+//
+//	stack -f $REPO/examples/ci/compose.yaml up --wait
+//
+// Its project directory is then the file's directory (as in Compose), which
+// the script must not write to; --project-directory changes it.
 //
 // Assert on engine state, not on progress text. Whatever the script leaves
 // in the engine (objects labelled with a project starting with $PROJECT, or

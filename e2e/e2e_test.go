@@ -45,10 +45,14 @@ func TestScripts(t *testing.T) {
 	}
 	bin := stackBinary(t)
 	ensureImage(t)
+	repo, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	p := testscript.Params{
 		Dir:                "testdata",
-		Setup:              setupScript(filepath.Dir(bin)),
+		Setup:              setupScript(filepath.Dir(bin), repo),
 		Cmds:               commands(bin, limit),
 		RequireUniqueNames: true,
 	}
@@ -121,15 +125,17 @@ func ensureImage(t *testing.T) {
 }
 
 // setupScript prepares one script's environment: its own project name, the
-// image, the engine address, the stack binary first on PATH, and the cleanup
-// of everything the project left in the engine.
-func setupScript(binDir string) func(*testscript.Env) error {
+// image, the repository root (absolute) as $REPO, the engine address, the
+// stack binary first on PATH, and the cleanup of everything the project
+// left in the engine.
+func setupScript(binDir, repo string) func(*testscript.Env) error {
 	return func(env *testscript.Env) error {
 		name := strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")
 		project := "e2e-" + projectSafe(name) + "-" + randomSuffix(6)
 		env.Setenv("PROJECT", project)
 		env.Setenv("COMPOSE_PROJECT_NAME", project)
 		env.Setenv("IMAGE", testImage)
+		env.Setenv("REPO", repo)
 		env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 		for _, k := range []string{"DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONFIG", "DOCKER_CONTEXT"} {
 			if v, ok := os.LookupEnv(k); ok {

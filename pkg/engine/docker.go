@@ -42,6 +42,8 @@ type Docker struct {
 
 	mu         sync.Mutex
 	apiVersion string // negotiated, "" until the first need
+	// netLocks serialise endpoint removals per network (see quirks.go).
+	netLocks map[string]*sync.Mutex
 }
 
 var _ Engine = (*Docker)(nil)
@@ -430,6 +432,16 @@ func (d *Docker) KillContainer(ctx context.Context, id, signal string) error {
 
 // RemoveContainer removes a container; a running one only with o.Force.
 func (d *Docker) RemoveContainer(ctx context.Context, id string, o RemoveOptions) error {
+	if o.Stop || o.Force {
+		if err := d.releaseEndpoints(ctx, id); err != nil {
+			return err
+		}
+	}
+	if o.Stop {
+		if err := d.StopContainer(ctx, id, o.StopTimeout); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
 	err := d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: o.Force, RemoveVolumes: o.Volumes})
 	return d.wrap(fmt.Sprintf("remove container %q", id), err)
 }

@@ -174,6 +174,10 @@ type CreateRequest struct {
 type RemoveOptions struct {
 	Force   bool
 	Volumes bool // also remove anonymous volumes
+	// Stop stops the container first, gracefully within StopTimeout (nil:
+	// the container's own), as teardown does before removing.
+	Stop        bool
+	StopTimeout *time.Duration
 }
 
 // LogOptions tune Logs.

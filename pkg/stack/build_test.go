@@ -118,7 +118,7 @@ func TestPrepareImagesPolicies(t *testing.T) {
 	})
 	t.Run("failed pull names service and image", func(t *testing.T) {
 		f := newFake()
-		f.fail["PullImage postgres:16"] = errors.New("dial tcp: lookup registry-1.docker.io: no such host")
+		f.fail["PullImage postgres:16"] = errors.New("dial tcp: lookup registry: no such host")
 		p := testProject("shop", map[string][]string{"db": nil})
 		setImage(p, "db", "postgres:16", "")
 		err := New(Options{Engine: f}).PrepareImages(ctx, p, ImageOptions{})

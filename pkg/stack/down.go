@@ -151,7 +151,12 @@ func (s *Stack) removeNetwork(ctx context.Context, n engine.Network) error {
 		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
 		}
 	}
-	err = fmt.Errorf("remove network %q: %w", n.Name, err)
+	if strings.Contains(err.Error(), "active endpoints") {
+		err = fmt.Errorf("remove network %q: %w (when the network lists no container, this is a stale endpoint that "+
+			"dockerd 20.10 can keep after parallel removals, moby#42119; it goes away when the engine restarts)", n.Name, err)
+	} else {
+		err = fmt.Errorf("remove network %q: %w", n.Name, err)
+	}
 	s.emit(Event{Kind: KindNetwork, Name: n.Name, Status: StatusError, Done: true, Error: err.Error()})
 	return err
 }

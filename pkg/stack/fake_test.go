@@ -244,7 +244,12 @@ func (f *fakeEngine) KillContainer(ctx context.Context, id, _ string) error {
 	return f.StopContainer(ctx, id, nil)
 }
 
-func (f *fakeEngine) RemoveContainer(_ context.Context, id string, _ engine.RemoveOptions) error {
+func (f *fakeEngine) RemoveContainer(ctx context.Context, id string, o engine.RemoveOptions) error {
+	if o.Stop {
+		if err := f.StopContainer(ctx, id, o.StopTimeout); err != nil {
+			return err
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.byID(id)

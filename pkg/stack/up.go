@@ -536,10 +536,8 @@ func (s *Stack) startNode(ctx context.Context, n *cnode, o UpOptions) error {
 		}
 	case ActRecreate:
 		old := st.Existing
-		if err := s.engine.StopContainer(ctx, old.ID, o.Timeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
-			return fail(err)
-		}
-		if err := s.engine.RemoveContainer(ctx, old.ID, engine.RemoveOptions{Force: true}); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		rm := engine.RemoveOptions{Force: true, Stop: true, StopTimeout: o.Timeout}
+		if err := s.engine.RemoveContainer(ctx, old.ID, rm); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return fail(err)
 		}
 		if err := s.engine.RenameContainer(ctx, n.id, st.Name); err != nil {
@@ -584,16 +582,16 @@ func (s *Stack) removeSteps(ctx context.Context, pl *Plan, o UpOptions) error {
 
 // stopRemove stops and removes one container, reporting both steps.
 func (s *Stack) stopRemove(ctx context.Context, c engine.Container, timeout *time.Duration, volumes bool) error {
-	if c.State == "running" || c.State == "restarting" || c.State == "paused" {
-		s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusStopping})
-		if err := s.engine.StopContainer(ctx, c.ID, timeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
-			s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusError, Done: true, Error: err.Error()})
-			return err
-		}
-		s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusStopped})
+	// A zero timeout kills at once; a forced remove does that in one call.
+	kill := timeout != nil && *timeout <= 0
+	stop := !kill && (c.State == "running" || c.State == "restarting" || c.State == "paused")
+	status := StatusRemoving
+	if stop {
+		status = StatusStopping
 	}
-	s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusRemoving})
-	if err := s.engine.RemoveContainer(ctx, c.ID, engine.RemoveOptions{Force: true, Volumes: volumes}); err != nil && !errors.Is(err, engine.ErrNotFound) {
+	s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: status})
+	err := s.engine.RemoveContainer(ctx, c.ID, engine.RemoveOptions{Force: true, Volumes: volumes, Stop: stop, StopTimeout: timeout})
+	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusError, Done: true, Error: err.Error()})
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
-	"github.com/stack-orchestrator/stack/cmd/stack/display"
 	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
@@ -67,45 +66,28 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	services := o.services
-	if o.withDeps && len(services) > 0 {
-		g, err := stack.Graph(p)
-		if err != nil {
-			return err
-		}
-		sel, err := g.Select(services, true)
-		if err != nil {
-			return err
-		}
-		services = sel.Names()
+	services, err := withDependencies(p, o.services, o.withDeps)
+	if err != nil {
+		return err
 	}
 	args, err := buildArgs(o.cli, o.cmd.CommandPath(), o.buildArgs)
 	if err != nil {
 		return err
 	}
-	var prog display.Progress = display.Quiet{}
-	if !o.quiet {
-		if prog, err = o.progress("Building"); err != nil {
-			return err
-		}
-	}
-	defer prog.Close()
-	v, release, err := o.connect(prog)
+	prog, err := o.progressOrQuiet("Building", o.quiet)
 	if err != nil {
 		return err
 	}
-	defer release()
-	bv, ok := v.(buildVerbs)
-	if !ok {
-		return errUnsupported("build")
-	}
-	return bv.Build(ctx, p, stack.BuildOptions{
-		Services: services,
-		NoCache:  o.noCache,
-		Pull:     o.pull,
-		Args:     args,
-		Quiet:    o.quiet,
-		DryRun:   o.global.dryRun,
+	defer prog.Close()
+	return callAs(o.cli, prog, "build", func(v buildVerbs) error {
+		return v.Build(ctx, p, stack.BuildOptions{
+			Services: services,
+			NoCache:  o.noCache,
+			Pull:     o.pull,
+			Args:     args,
+			Quiet:    o.quiet,
+			DryRun:   o.global.dryRun,
+		})
 	})
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const completionLong = `Generate the autocompletion script for the given shell.
+const completionLong = `Generate the autocompletion script for a shell.
 
 Load it in the current shell, or install it where the shell looks for
 completions. SERVICE arguments complete with the services of the stack file

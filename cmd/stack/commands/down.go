@@ -55,23 +55,15 @@ func runDown(ctx context.Context, o *downOptions) error {
 		// Down cannot simulate yet; refusing beats removing for real.
 		return usagef(o.cmd.CommandPath(), "--dry-run is not supported by down yet")
 	}
-	p, name, err := o.projectOrName(ctx)
+	p, name, err := o.projectOrName(ctx, nil)
 	if err != nil {
 		return err
 	}
-	prog, err := o.progress("Running")
-	if err != nil {
-		return err
-	}
-	defer prog.Close()
-	v, release, err := o.connect(prog)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return v.Down(ctx, name, p, stack.DownOptions{
-		Timeout:       seconds(o.cmd, "timeout", o.timeout),
-		Volumes:       o.volumes,
-		RemoveOrphans: o.removeOrphans,
+	return callWithProgress(o.cli, "Running", "down", func(v verbs) error {
+		return v.Down(ctx, name, p, stack.DownOptions{
+			Timeout:       seconds(o.cmd, "timeout", o.timeout),
+			Volumes:       o.volumes,
+			RemoveOrphans: o.removeOrphans,
+		})
 	})
 }

@@ -33,32 +33,20 @@ as they happen, until Ctrl-C. With --json, one JSON object per line:
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, name, err := c.projectOrName(ctx)
+			_, name, err := c.projectOrName(ctx, args)
 			if err != nil {
 				return err
 			}
-			if p != nil {
-				if err := checkServices(p, args); err != nil {
-					return err
+			return callAs(c, stack.Discard, "events", func(v eventsVerbs) error {
+				err := v.Events(ctx, name, args, func(e stack.ContainerEvent) error {
+					return display.WriteEvent(c.stdout, e, asJSON)
+				})
+				if err == nil {
+					// Followed until interrupted.
+					err = ctx.Err()
 				}
-			}
-			v, release, err := c.connect(stack.Discard)
-			if err != nil {
 				return err
-			}
-			defer release()
-			ev, ok := v.(eventsVerbs)
-			if !ok {
-				return errUnsupported("events")
-			}
-			err = ev.Events(ctx, name, args, func(e stack.ContainerEvent) error {
-				return display.WriteEvent(c.stdout, e, asJSON)
 			})
-			if err == nil {
-				// Followed until interrupted.
-				err = ctx.Err()
-			}
-			return err
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "Output events as a stream of json objects")

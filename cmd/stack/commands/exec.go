@@ -84,7 +84,7 @@ func runExec(ctx context.Context, o *execOptions) error {
 	if o.global.dryRun {
 		return usagef(path, "--dry-run is not supported by exec")
 	}
-	p, name, err := o.projectOrName(ctx)
+	p, name, err := o.projectOrName(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -118,22 +118,15 @@ func runExec(ctx context.Context, o *execOptions) error {
 		opts.Stdin = o.stdin
 	}
 
-	v, release, err := o.connect(display.Quiet{})
-	if err != nil {
-		return err
-	}
-	defer release()
-	ev, ok := v.(execVerbs)
-	if !ok {
-		return errUnsupported("exec")
-	}
-	if tty {
-		ts, err := lendTerminal(ctx, in, o.stdoutFile())
-		if err != nil {
-			return err
+	return callAs(o.cli, display.Quiet{}, "exec", func(v execVerbs) error {
+		if tty {
+			ts, err := lendTerminal(ctx, in, o.stdoutFile())
+			if err != nil {
+				return err
+			}
+			defer ts.end()
+			opts.Size, opts.Resize = ts.size, ts.resize
 		}
-		defer ts.end()
-		opts.Size, opts.Resize = ts.size, ts.resize
-	}
-	return ev.Exec(ctx, name, opts)
+		return v.Exec(ctx, name, opts)
+	})
 }

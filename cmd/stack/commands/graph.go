@@ -32,8 +32,13 @@ services of lower levels. Within a level, higher x-link-priority starts first.
 Edges say what a service waits for (service_healthy, ...) and why they exist
 when it is not depends_on (links, volumes_from, network_mode, ipc, pid).
 With SERVICE arguments, only those and what they depend on are shown.`,
-		Example: `  stack graph
+		Example: `  # The levels and edges of the whole stack
+  stack graph
+
+  # A picture, with Graphviz
   stack graph --format dot | dot -Tsvg > stack.svg
+
+  # What web needs, as a Mermaid flowchart for a README
   stack graph --format mermaid web`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

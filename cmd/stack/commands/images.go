@@ -22,6 +22,11 @@ func newImagesCommand(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "images [OPTIONS] [SERVICE...]",
 		Short: "List images used by the created containers",
+		Long: `List images used by the created containers.
+
+Lists, for each container of the services (all when none is named), stopped
+ones included, the image it was created from: repository, tag, ID and size.
+With -q, only the image IDs, each once.`,
 		Example: `  # The images of every container of the project
   stack images
 
@@ -36,39 +41,27 @@ func newImagesCommand(c *cli) *cobra.Command {
 			if format != display.ImagesTable && format != display.ImagesJSON {
 				return usagef(cmd.CommandPath(), "unsupported --format %q: use table or json", format)
 			}
-			p, name, err := c.projectOrName(ctx)
+			_, name, err := c.projectOrName(ctx, args)
 			if err != nil {
 				return err
 			}
-			if p != nil {
-				if err := checkServices(p, args); err != nil {
+			return callAs(c, stack.Discard, "images", func(v imagesVerbs) error {
+				imgs, err := v.Images(ctx, name, args)
+				if err != nil {
 					return err
 				}
-			}
-			v, release, err := c.connect(stack.Discard)
-			if err != nil {
-				return err
-			}
-			defer release()
-			iv, ok := v.(imagesVerbs)
-			if !ok {
-				return errUnsupported("images")
-			}
-			imgs, err := iv.Images(ctx, name, args)
-			if err != nil {
-				return err
-			}
-			if quiet {
-				var seen []string
-				for _, im := range imgs {
-					if im.ID != "" && !slices.Contains(seen, im.ID) {
-						seen = append(seen, im.ID)
-						fmt.Fprintln(c.stdout, im.ID)
+				if quiet {
+					var seen []string
+					for _, im := range imgs {
+						if im.ID != "" && !slices.Contains(seen, im.ID) {
+							seen = append(seen, im.ID)
+							fmt.Fprintln(c.stdout, im.ID)
+						}
 					}
+					return nil
 				}
-				return nil
-			}
-			return display.WriteImages(c.stdout, format, imgs)
+				return display.WriteImages(c.stdout, format, imgs)
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -30,12 +30,8 @@ services, all when none is named.`,
   stack kill -s SIGHUP web`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.runLifecycle(cmd, args, "Killing", func(ctx context.Context, v verbs, name string, p *types.Project) error {
-				kv, ok := v.(killVerbs)
-				if !ok {
-					return errUnsupported("kill")
-				}
-				return kv.Kill(ctx, name, p, stack.KillOptions{Services: args, Signal: signal})
+			return runLifecycle(c, cmd, args, "Killing", func(ctx context.Context, v killVerbs, name string, p *types.Project) error {
+				return v.Kill(ctx, name, p, stack.KillOptions{Services: args, Signal: signal})
 			})
 		},
 	}

@@ -102,14 +102,9 @@ func runLogs(ctx context.Context, o *logsOptions) error {
 	if o.format != logsText && o.format != logsJSON {
 		return usagef(path, "unsupported --format %q: use text or json", o.format)
 	}
-	p, name, err := o.projectOrName(ctx)
+	_, name, err := o.projectOrName(ctx, o.services)
 	if err != nil {
 		return err
-	}
-	if p != nil {
-		if err := checkServices(p, o.services); err != nil {
-			return err
-		}
 	}
 	out := display.NewLineBuffer(o.stdout, logsBuffer, logsDelay)
 	defer out.Close()
@@ -123,23 +118,16 @@ func runLogs(ctx context.Context, o *logsOptions) error {
 			Timestamps: o.timestamps,
 		})
 	}
-	v, release, err := o.connect(warnings(o.stderr))
-	if err != nil {
-		return err
-	}
-	defer release()
-	lv, ok := v.(logsVerbs)
-	if !ok {
-		return errUnsupported("logs")
-	}
-	return lv.Logs(ctx, name, sink, stack.LogsOptions{
-		Services:   o.services,
-		Index:      o.index,
-		Follow:     o.follow,
-		Tail:       o.tail,
-		Since:      o.since,
-		Until:      o.until,
-		Timestamps: o.timestamps || o.format == logsJSON,
+	return callAs(o.cli, warnings(o.stderr), "logs", func(v logsVerbs) error {
+		return v.Logs(ctx, name, sink, stack.LogsOptions{
+			Services:   o.services,
+			Index:      o.index,
+			Follow:     o.follow,
+			Tail:       o.tail,
+			Since:      o.since,
+			Until:      o.until,
+			Timestamps: o.timestamps || o.format == logsJSON,
+		})
 	})
 }
 

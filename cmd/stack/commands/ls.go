@@ -71,16 +71,12 @@ func runLs(cmd *cobra.Command, c *cli, o *lsOptions) error {
 		}
 		names = append(names, re)
 	}
-	v, release, err := c.connect(stack.Discard)
+	v, release, err := connectAs[lsVerbs](c, stack.Discard, "ls")
 	if err != nil {
 		return err
 	}
 	defer release()
-	lv, ok := v.(lsVerbs)
-	if !ok {
-		return errUnsupported("ls")
-	}
-	ps, err := lv.List(ctx, stack.LsOptions{All: o.all})
+	ps, err := v.List(ctx, stack.LsOptions{All: o.all})
 	if err != nil {
 		return err
 	}

@@ -29,12 +29,8 @@ none is named); "stack unpause" resumes them.`,
   stack pause worker`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.runLifecycle(cmd, args, "Pausing", func(ctx context.Context, v verbs, name string, p *types.Project) error {
-				pv, ok := v.(pauseVerbs)
-				if !ok {
-					return errUnsupported("pause")
-				}
-				return pv.Pause(ctx, name, p, stack.PauseOptions{Services: args})
+			return runLifecycle(c, cmd, args, "Pausing", func(ctx context.Context, v pauseVerbs, name string, p *types.Project) error {
+				return v.Pause(ctx, name, p, stack.PauseOptions{Services: args})
 			})
 		},
 	}

@@ -80,35 +80,23 @@ func runPort(cmd *cobra.Command, c *cli, o *portOptions, args []string) error {
 		private = uint16(n)
 		args = args[:1]
 	}
-	p, name, err := c.projectOrName(ctx)
+	_, name, err := c.projectOrName(ctx, args)
 	if err != nil {
 		return err
 	}
-	if p != nil {
-		if err := checkServices(p, args); err != nil {
-			return err
+	return callAs(c, stack.Discard, "port", func(v portVerbs) error {
+		if o.all {
+			ports, err := v.Ports(ctx, name, stack.PortOptions{Services: args})
+			if err != nil {
+				return err
+			}
+			return display.WritePorts(c.stdout, o.format, ports)
 		}
-	}
-	v, release, err := c.connect(stack.Discard)
-	if err != nil {
-		return err
-	}
-	defer release()
-	pv, ok := v.(portVerbs)
-	if !ok {
-		return errUnsupported("port")
-	}
-	if o.all {
-		ports, err := pv.Ports(ctx, name, stack.PortOptions{Services: args})
+		addr, err := v.Port(ctx, name, args[0], private, stack.PortOptions{Protocol: o.protocol, Index: o.index})
 		if err != nil {
 			return err
 		}
-		return display.WritePorts(c.stdout, o.format, ports)
-	}
-	addr, err := pv.Port(ctx, name, args[0], private, stack.PortOptions{Protocol: o.protocol, Index: o.index})
-	if err != nil {
+		_, err = fmt.Fprintln(c.stdout, addr)
 		return err
-	}
-	_, err = fmt.Fprintln(c.stdout, addr)
-	return err
+	})
 }

@@ -61,11 +61,16 @@ func (c *cli) loadValid(ctx context.Context, services []string) (*types.Project,
 }
 
 // projectOrName loads the stack file for commands that can work from labels
-// alone (down, ps): when no -f is given and no stack file is found, a
-// project name from -p or COMPOSE_PROJECT_NAME is enough, and p is nil.
-func (c *cli) projectOrName(ctx context.Context) (*types.Project, string, error) {
+// alone (down, ps, logs, ...): when no -f is given and no stack file is
+// found, a project name from -p or COMPOSE_PROJECT_NAME is enough, and p is
+// nil. With a stack file, every name in services must be one of its
+// services.
+func (c *cli) projectOrName(ctx context.Context, services []string) (*types.Project, string, error) {
 	p, err := c.loadValid(ctx, nil)
 	if err == nil {
+		if err := checkServices(p, services); err != nil {
+			return nil, "", err
+		}
 		return p, p.Name, nil
 	}
 	if len(c.global.files) > 0 || !errors.Is(err, project.ErrNoStackFile) {
@@ -82,6 +87,24 @@ func (c *cli) projectOrName(ctx context.Context) (*types.Project, string, error)
 		return nil, "", err
 	}
 	return nil, name, nil
+}
+
+// withDependencies returns services and, with deps, every service they
+// depend on, transitively (build --with-dependencies, pull --include-deps).
+// No services means all of them, and stays so.
+func withDependencies(p *types.Project, services []string, deps bool) ([]string, error) {
+	if !deps || len(services) == 0 {
+		return services, nil
+	}
+	g, err := stack.Graph(p)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := g.Select(services, true)
+	if err != nil {
+		return nil, err
+	}
+	return sel.Names(), nil
 }
 
 // checkServices reports the first name that is not a service of p.

@@ -36,6 +36,13 @@ func newPsCommand(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ps [OPTIONS] [SERVICE...]",
 		Short: "List containers",
+		Long: `List containers.
+
+Lists the containers of the project (of the services named, if any), sorted by
+service and number: the running ones, or all of them with -a or --status.
+Without a stack file, a project name (-p or COMPOSE_PROJECT_NAME) is enough.
+A --format template sees the fields of the JSON output (ID, Name, Image,
+Service, State, Status, Health, ExitCode, Ports, Publishers, ...).`,
 		Example: `  # List the running containers of the project
   stack ps
 
@@ -80,16 +87,11 @@ func runPs(ctx context.Context, o *psOptions) error {
 		return usagef(path, "%v", err)
 	}
 
-	p, name, err := o.projectOrName(ctx)
+	_, name, err := o.projectOrName(ctx, o.services)
 	if err != nil {
 		return err
 	}
-	if p != nil {
-		if err := checkServices(p, o.services); err != nil {
-			return err
-		}
-	}
-	v, release, err := o.connect(stack.Discard)
+	v, release, err := connectAs[verbs](o.cli, stack.Discard, "ps")
 	if err != nil {
 		return err
 	}

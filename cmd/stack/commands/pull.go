@@ -6,7 +6,6 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
-	"github.com/stack-orchestrator/stack/cmd/stack/display"
 	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
@@ -73,39 +72,22 @@ func runPull(ctx context.Context, o *pullOptions) error {
 	if err != nil {
 		return err
 	}
-	services := o.services
-	if o.includeDeps && len(services) > 0 {
-		g, err := stack.Graph(p)
-		if err != nil {
-			return err
-		}
-		sel, err := g.Select(services, true)
-		if err != nil {
-			return err
-		}
-		services = sel.Names()
-	}
-	var prog display.Progress = display.Quiet{}
-	if !o.quiet {
-		if prog, err = o.progress("Pulling"); err != nil {
-			return err
-		}
-	}
-	defer prog.Close()
-	v, release, err := o.connect(prog)
+	services, err := withDependencies(p, o.services, o.includeDeps)
 	if err != nil {
 		return err
 	}
-	defer release()
-	pv, ok := v.(pullVerbs)
-	if !ok {
-		return errUnsupported("pull")
+	prog, err := o.progressOrQuiet("Pulling", o.quiet)
+	if err != nil {
+		return err
 	}
-	return pv.Pull(ctx, p, stack.PullOptions{
-		Services:           services,
-		Policy:             o.policy,
-		IgnoreBuildable:    o.ignoreBuildable,
-		IgnorePullFailures: o.ignorePullFailures,
-		DryRun:             o.global.dryRun,
+	defer prog.Close()
+	return callAs(o.cli, prog, "pull", func(v pullVerbs) error {
+		return v.Pull(ctx, p, stack.PullOptions{
+			Services:           services,
+			Policy:             o.policy,
+			IgnoreBuildable:    o.ignoreBuildable,
+			IgnorePullFailures: o.ignorePullFailures,
+			DryRun:             o.global.dryRun,
+		})
 	})
 }

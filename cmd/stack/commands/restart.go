@@ -31,12 +31,8 @@ applied: use "stack up" for that.`,
   stack restart -t 2 web`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.runLifecycle(cmd, args, "Restarting", func(ctx context.Context, v verbs, name string, p *types.Project) error {
-				rv, ok := v.(restartVerbs)
-				if !ok {
-					return errUnsupported("restart")
-				}
-				return rv.Restart(ctx, name, p, stack.RestartOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
+			return runLifecycle(c, cmd, args, "Restarting", func(ctx context.Context, v restartVerbs, name string, p *types.Project) error {
+				return v.Restart(ctx, name, p, stack.RestartOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
 			})
 		},
 	}

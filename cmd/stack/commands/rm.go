@@ -44,12 +44,8 @@ input is not one.`,
   stack rm -s -v -f web`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.runLifecycle(cmd, args, "Removing", func(ctx context.Context, v verbs, name string, p *types.Project) error {
-				rv, ok := v.(rmVerbs)
-				if !ok {
-					return errUnsupported("rm")
-				}
-				return rv.Rm(ctx, name, p, stack.RmOptions{
+			return runLifecycle(c, cmd, args, "Removing", func(ctx context.Context, v rmVerbs, name string, p *types.Project) error {
+				return v.Rm(ctx, name, p, stack.RmOptions{
 					Services: args,
 					Stop:     o.stop,
 					Volumes:  o.volumes,

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -9,11 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/stack-orchestrator/stack/cmd/stack/display"
-	"github.com/stack-orchestrator/stack/pkg/engine"
 	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
@@ -54,36 +51,6 @@ type globalOptions struct {
 	progress    string
 	dryRun      bool
 	ansi        string
-}
-
-// verbs is the part of *stack.Stack the commands call.
-type verbs interface {
-	Up(ctx context.Context, p *types.Project, o stack.UpOptions) error
-	Down(ctx context.Context, name string, p *types.Project, o stack.DownOptions) error
-	Ps(ctx context.Context, name string, o stack.PsOptions) ([]engine.Container, error)
-}
-
-// dockerVerbs returns a Stack on the Docker engine named by the
-// environment (DOCKER_HOST and friends), and a function to release it.
-func dockerVerbs(sink stack.Sink, parallel int) (verbs, func(), error) {
-	eng, err := engine.NewDocker()
-	if err != nil {
-		return nil, nil, err
-	}
-	release := func() { _ = eng.Close() }
-	return stack.New(stack.Options{Engine: eng, Sink: sink, Parallel: parallel}), release, nil
-}
-
-// connect returns the verbs, reporting progress to sink.
-func (c *cli) connect(sink stack.Sink) (verbs, func(), error) {
-	v, release, err := c.newVerbs(sink, c.global.parallel)
-	if err != nil {
-		return nil, nil, err
-	}
-	if release == nil {
-		release = func() {}
-	}
-	return v, release, nil
 }
 
 // getenv returns the value of key in the environment, or "".

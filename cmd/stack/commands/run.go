@@ -156,15 +156,11 @@ func runRun(ctx context.Context, o *runOptions) error {
 		return err
 	}
 	defer prog.Close()
-	v, release, err := o.connect(prog)
+	rv, release, err := connectAs[runVerbs](o.cli, prog, "run")
 	if err != nil {
 		return err
 	}
 	defer release()
-	rv, ok := v.(runVerbs)
-	if !ok {
-		return errUnsupported("run")
-	}
 	var ts *terminalSession
 	opts.BeforeAttach = func() (*engine.TermSize, <-chan engine.TermSize) {
 		prog.Settle()

@@ -67,19 +67,7 @@ func runScale(cmd *cobra.Command, c *cli, args []string, noDeps bool) error {
 	if err := stack.CheckScale(p, services, scale); err != nil {
 		return err
 	}
-	prog, err := c.progress("Running")
-	if err != nil {
-		return err
-	}
-	defer prog.Close()
-	v, release, err := c.connect(prog)
-	if err != nil {
-		return err
-	}
-	defer release()
-	sv, ok := v.(scaleVerbs)
-	if !ok {
-		return errUnsupported("scale")
-	}
-	return sv.Scale(ctx, p, scale, stack.ScaleOptions{NoDeps: noDeps})
+	return callWithProgress(c, "Running", "scale", func(v scaleVerbs) error {
+		return v.Scale(ctx, p, scale, stack.ScaleOptions{NoDeps: noDeps})
+	})
 }

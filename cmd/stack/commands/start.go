@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
@@ -31,50 +30,9 @@ missing containers.`,
   stack start db web`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.runLifecycle(cmd, args, "Starting", func(ctx context.Context, v verbs, name string, p *types.Project) error {
-				sv, ok := v.(startVerbs)
-				if !ok {
-					return errUnsupported("start")
-				}
-				return sv.Start(ctx, name, p, stack.StartOptions{Services: args})
+			return runLifecycle(c, cmd, args, "Starting", func(ctx context.Context, v startVerbs, name string, p *types.Project) error {
+				return v.Start(ctx, name, p, stack.StartOptions{Services: args})
 			})
 		},
 	}
-}
-
-// runLifecycle is the common shape of start, stop, restart, kill, rm,
-// pause and unpause: resolve the project (a stack file or just a project
-// name), check the services named, then call the verb with a progress
-// renderer as the sink.
-func (c *cli) runLifecycle(cmd *cobra.Command, services []string, title string, call func(ctx context.Context, v verbs, name string, p *types.Project) error) error {
-	ctx := cmd.Context()
-	if c.global.dryRun {
-		return usagef(cmd.CommandPath(), "--dry-run is not supported by %s yet", cmd.Name())
-	}
-	p, name, err := c.projectOrName(ctx)
-	if err != nil {
-		return err
-	}
-	if p != nil {
-		if err := checkServices(p, services); err != nil {
-			return err
-		}
-	}
-	prog, err := c.progress(title)
-	if err != nil {
-		return err
-	}
-	defer prog.Close()
-	v, release, err := c.connect(prog)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return call(ctx, v, name, p)
-}
-
-// errUnsupported is returned when the verbs at hand lack a command's verb
-// (a test double).
-func errUnsupported(command string) error {
-	return fmt.Errorf("%s is not supported by this engine", command)
 }

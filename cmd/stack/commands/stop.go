@@ -31,12 +31,8 @@ without removing them, dependents first. They can be started again with
   stack stop -t 2 web`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.runLifecycle(cmd, args, "Stopping", func(ctx context.Context, v verbs, name string, p *types.Project) error {
-				sv, ok := v.(stopVerbs)
-				if !ok {
-					return errUnsupported("stop")
-				}
-				return sv.Stop(ctx, name, p, stack.StopOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
+			return runLifecycle(c, cmd, args, "Stopping", func(ctx context.Context, v stopVerbs, name string, p *types.Project) error {
+				return v.Stop(ctx, name, p, stack.StopOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
 			})
 		},
 	}

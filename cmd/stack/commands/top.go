@@ -18,6 +18,11 @@ func newTopCommand(c *cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "top [SERVICE...]",
 		Short: "Display the running processes",
+		Long: `Display the running processes.
+
+Prints, for each running container of the services (all when none is named),
+its name and then its processes as the engine lists them (UID, PID, PPID, C,
+STIME, TTY, TIME, CMD).`,
 		Example: `  # The processes of every running container
   stack top
 
@@ -26,29 +31,17 @@ func newTopCommand(c *cli) *cobra.Command {
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, name, err := c.projectOrName(ctx)
+			_, name, err := c.projectOrName(ctx, args)
 			if err != nil {
 				return err
 			}
-			if p != nil {
-				if err := checkServices(p, args); err != nil {
+			return callAs(c, stack.Discard, "top", func(v topVerbs) error {
+				tops, err := v.Top(ctx, name, args)
+				if err != nil {
 					return err
 				}
-			}
-			v, release, err := c.connect(stack.Discard)
-			if err != nil {
-				return err
-			}
-			defer release()
-			tv, ok := v.(topVerbs)
-			if !ok {
-				return errUnsupported("top")
-			}
-			tops, err := tv.Top(ctx, name, args)
-			if err != nil {
-				return err
-			}
-			return display.WriteTop(c.stdout, tops)
+				return display.WriteTop(c.stdout, tops)
+			})
 		},
 	}
 }

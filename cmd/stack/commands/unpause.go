@@ -28,12 +28,8 @@ Resumes the paused containers of the services, all when none is named.`,
   stack unpause worker`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.runLifecycle(cmd, args, "Unpausing", func(ctx context.Context, v verbs, name string, p *types.Project) error {
-				uv, ok := v.(unpauseVerbs)
-				if !ok {
-					return errUnsupported("unpause")
-				}
-				return uv.Unpause(ctx, name, p, stack.PauseOptions{Services: args})
+			return runLifecycle(c, cmd, args, "Unpausing", func(ctx context.Context, v unpauseVerbs, name string, p *types.Project) error {
+				return v.Unpause(ctx, name, p, stack.PauseOptions{Services: args})
 			})
 		},
 	}

@@ -185,12 +185,7 @@ func runUp(ctx context.Context, o *upOptions) error {
 		})
 	}
 
-	v, release, err := o.connect(prog)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return v.Up(ctx, p, up)
+	return callAs(o.cli, prog, "up", func(v verbs) error { return v.Up(ctx, p, up) })
 }
 
 // checkAttachFlags applies Compose's rules to the flags of a foreground up:

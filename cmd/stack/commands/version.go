@@ -20,7 +20,16 @@ func newVersionCommand(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version [OPTIONS]",
 		Short: "Show the stack version information",
-		Args:  noArgs,
+		Long: `Show the stack version information.
+
+The version is the module version the binary was built from, or "dev" for a
+build from a work tree.`,
+		Example: `  # The full line
+  stack version
+
+  # Only the number, for scripts
+  stack version --short`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.format != "pretty" && o.format != "json" {
 				return usagef(cmd.CommandPath(), "unsupported --format value %q: use pretty or json", o.format)

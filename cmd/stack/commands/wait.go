@@ -17,11 +17,12 @@ func newWaitCommand(c *cli) *cobra.Command {
 	var downProject bool
 	cmd := &cobra.Command{
 		Use:   "wait SERVICE [SERVICE...] [OPTIONS]",
-		Short: "Block until containers of all (or specified) services stop.",
-		Long: `Block until the first container of the services stops.
+		Short: "Block until containers of all (or specified) services stop",
+		Long: `Block until containers of all (or specified) services stop.
 
-The exit code of that container becomes the exit code of stack wait. With
---down-project, the project is then taken down.`,
+Returns as soon as the first container of the services named has stopped (at
+once if one already has), and its exit code becomes the exit code of stack
+wait. With --down-project, the project is then taken down.`,
 		Example: `  # Run the tests service and exit with its code
   stack up -d && stack wait tests
 
@@ -30,34 +31,18 @@ The exit code of that container becomes the exit code of stack wait. With
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, name, err := c.projectOrName(ctx)
+			_, name, err := c.projectOrName(ctx, args)
 			if err != nil {
 				return err
 			}
-			if p != nil {
-				if err := checkServices(p, args); err != nil {
-					return err
-				}
+			wait := func(v waitVerbs) error {
+				return v.Wait(ctx, name, args, stack.WaitOptions{DownProject: downProject})
 			}
-			var sink stack.Sink = warnings(c.stderr)
 			if downProject {
-				prog, err := c.progress("Running")
-				if err != nil {
-					return err
-				}
-				defer prog.Close()
-				sink = prog
+				// Taking the project down is progress to show.
+				return callWithProgress(c, "Running", "wait", wait)
 			}
-			v, release, err := c.connect(sink)
-			if err != nil {
-				return err
-			}
-			defer release()
-			wv, ok := v.(waitVerbs)
-			if !ok {
-				return errUnsupported("wait")
-			}
-			return wv.Wait(ctx, name, args, stack.WaitOptions{DownProject: downProject})
+			return callAs(c, warnings(c.stderr), "wait", wait)
 		},
 	}
 	cmd.Flags().BoolVar(&downProject, "down-project", false, "Drops project when the first container stops")

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"text/template"
 	"time"
 
@@ -85,12 +84,11 @@ func NewPsRows(cs []engine.Container, now time.Time) []PsRow {
 func WritePs(w io.Writer, format string, rows []PsRow) error {
 	switch format {
 	case "", PsTable:
-		tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tIMAGE\tSERVICE\tCREATED\tSTATUS\tPORTS")
-		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Image, r.Service, r.RunningFor, r.Status, r.Ports)
+		cells := make([][]string, len(rows))
+		for i, r := range rows {
+			cells[i] = []string{r.Name, r.Image, r.Service, r.RunningFor, r.Status, r.Ports}
 		}
-		return tw.Flush()
+		return writeTable(w, []string{"NAME", "IMAGE", "SERVICE", "CREATED", "STATUS", "PORTS"}, cells)
 	case PsJSON:
 		enc := json.NewEncoder(w)
 		for _, r := range rows {

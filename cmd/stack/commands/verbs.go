@@ -1,0 +1,119 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/cmd/stack/display"
+	"github.com/stack-orchestrator/stack/pkg/engine"
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// verbs is the part of *stack.Stack every connection offers. The other
+// verbs are reached through the small interface of the command that calls
+// them (startVerbs, logsVerbs, ...), with connectAs.
+type verbs interface {
+	Up(ctx context.Context, p *types.Project, o stack.UpOptions) error
+	Down(ctx context.Context, name string, p *types.Project, o stack.DownOptions) error
+	Ps(ctx context.Context, name string, o stack.PsOptions) ([]engine.Container, error)
+}
+
+// dockerVerbs returns a Stack on the Docker engine named by the
+// environment (DOCKER_HOST and friends), and a function to release it.
+func dockerVerbs(sink stack.Sink, parallel int) (verbs, func(), error) {
+	eng, err := engine.NewDocker()
+	if err != nil {
+		return nil, nil, err
+	}
+	release := func() { _ = eng.Close() }
+	return stack.New(stack.Options{Engine: eng, Sink: sink, Parallel: parallel}), release, nil
+}
+
+// connect returns the verbs, reporting progress to sink, and a function
+// to release them (never nil).
+func (c *cli) connect(sink stack.Sink) (verbs, func(), error) {
+	v, release, err := c.newVerbs(sink, c.global.parallel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if release == nil {
+		release = func() {}
+	}
+	return v, release, nil
+}
+
+// connectAs connects as connect does and returns the verbs as T, the
+// interface of the calls command makes. Verbs that lack them (a test
+// double) are released and give errUnsupported.
+func connectAs[T any](c *cli, sink stack.Sink, command string) (T, func(), error) {
+	var zero T
+	v, release, err := c.connect(sink)
+	if err != nil {
+		return zero, nil, err
+	}
+	t, ok := v.(T)
+	if !ok {
+		release()
+		return zero, nil, errUnsupported(command)
+	}
+	return t, release, nil
+}
+
+// callAs connects as connectAs does, calls call with the verbs and
+// releases them when it returns.
+func callAs[T any](c *cli, sink stack.Sink, command string, call func(T) error) error {
+	v, release, err := connectAs[T](c, sink, command)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return call(v)
+}
+
+// callWithProgress is callAs with the progress renderer --progress
+// chooses, headed by title, as the sink; the renderer is closed after the
+// verbs are released.
+func callWithProgress[T any](c *cli, title, command string, call func(T) error) error {
+	prog, err := c.progress(title)
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	return callAs(c, prog, command, call)
+}
+
+// progressOrQuiet returns the renderer of progress for title, or one that
+// shows nothing when quiet (build -q, pull -q).
+func (c *cli) progressOrQuiet(title string, quiet bool) (display.Progress, error) {
+	if quiet {
+		return display.Quiet{}, nil
+	}
+	return c.progress(title)
+}
+
+// runLifecycle is the common shape of start, stop, restart, kill, rm,
+// pause and unpause: refuse --dry-run, resolve the project (a stack file
+// or just a project name) and the services named, then call the verb,
+// reached as T, with a progress renderer headed by title as the sink.
+func runLifecycle[T any](c *cli, cmd *cobra.Command, services []string, title string, call func(ctx context.Context, v T, name string, p *types.Project) error) error {
+	ctx := cmd.Context()
+	if c.global.dryRun {
+		return usagef(cmd.CommandPath(), "--dry-run is not supported by %s yet", cmd.Name())
+	}
+	p, name, err := c.projectOrName(ctx, services)
+	if err != nil {
+		return err
+	}
+	return callWithProgress(c, title, cmd.Name(), func(v T) error {
+		return call(ctx, v, name, p)
+	})
+}
+
+// errUnsupported is returned when the verbs at hand lack a command's verb
+// (a test double).
+func errUnsupported(command string) error {
+	return fmt.Errorf("%s is not supported by this engine", command)
+}
