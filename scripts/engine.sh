@@ -90,6 +90,17 @@ install_docker() {
 	rm -f "$log"
 }
 
+# configure_daemon gives a daemon we are about to start a larger pool of
+# network subnets (/24s instead of /16s: 4096 networks, not about 30), so a
+# test suite that creates many project networks never runs out. An existing
+# /etc/docker/daemon.json is left alone.
+configure_daemon() {
+	[ -e /etc/docker/daemon.json ] && return 0
+	as_root mkdir -p /etc/docker
+	printf '%s\n' '{"default-address-pools": [{"base": "172.16.0.0/12", "size": 24}]}' |
+		as_root tee /etc/docker/daemon.json >/dev/null
+}
+
 start_dockerd() {
 	# Under systemd the packaged unit is the right way to run the daemon.
 	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
@@ -129,6 +140,7 @@ main() {
 	if [ -n "${DOCKER_HOST:-}" ]; then
 		die "DOCKER_HOST=$DOCKER_HOST does not answer (unset it to use or start a local engine)"
 	fi
+	configure_daemon
 	if ! command -v dockerd >/dev/null 2>&1; then
 		install_docker
 		# The package may have started the daemon itself (systemd).
