@@ -146,7 +146,7 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 			// again (a restart raced with the end), follow its new run.
 			d, err := s.engine.InspectContainer(ctx, end.c.ID)
 			if err == nil && d.Running {
-				f.start(ctx, end.c, unixTime(d.StartedAt), "all")
+				f.start(ctx, end.c, unixTime(resumeTime(d)), "all")
 				continue
 			}
 			if len(f.active) == 0 {
@@ -244,8 +244,10 @@ func (f *logFollower) survey(ctx context.Context, filter engine.Filter) (running
 // engine (the event is sent after the process began, so its own time can
 // be later than the first lines).
 func (f *logFollower) lastStart(ctx context.Context, ev engine.Event) time.Time {
-	if d, err := f.s.engine.InspectContainer(ctx, ev.ID); err == nil && !d.StartedAt.IsZero() {
-		return d.StartedAt
+	if d, err := f.s.engine.InspectContainer(ctx, ev.ID); err == nil {
+		if t := resumeTime(d); !t.IsZero() {
+			return t
+		}
 	}
 	return ev.Time
 }
@@ -264,4 +266,14 @@ func unixTime(t time.Time) string {
 		return ""
 	}
 	return fmt.Sprintf("%d.%09d", t.Unix(), t.Nanosecond())
+}
+
+// resumeTime is where to pick up the logs of a container that started again:
+// the end of its previous run. Its start time would be too late: the
+// process writes before the engine records StartedAt.
+func resumeTime(d engine.ContainerDetails) time.Time {
+	if !d.FinishedAt.IsZero() && d.FinishedAt.Before(d.StartedAt) {
+		return d.FinishedAt
+	}
+	return d.StartedAt
 }

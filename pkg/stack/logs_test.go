@@ -287,3 +287,16 @@ func BenchmarkLogs(b *testing.B) {
 		}
 	}
 }
+
+// A restarted container's first lines come before the engine records its
+// start: following resumes from the end of the previous run.
+func TestResumeTimeIsPreviousFinish(t *testing.T) {
+	start := time.Date(2026, 11, 22, 16, 0, 10, 0, time.UTC)
+	finish := start.Add(-2 * time.Second)
+	if got := resumeTime(engine.ContainerDetails{StartedAt: start, FinishedAt: finish}); !got.Equal(finish) {
+		t.Errorf("restarted: %v, want %v", got, finish)
+	}
+	if got := resumeTime(engine.ContainerDetails{StartedAt: start}); !got.Equal(start) {
+		t.Errorf("first run: %v, want %v", got, start)
+	}
+}
