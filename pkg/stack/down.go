@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -34,7 +33,7 @@ func (s *Stack) Down(ctx context.Context, name string, p *types.Project, o DownO
 		}
 		victims = append(victims, c)
 	}
-	if err := s.removeContainers(ctx, victims, o.Timeout, o.Volumes); err != nil {
+	if err := s.removeContainers(ctx, p, victims, o.Timeout, o.Volumes); err != nil {
 		return err
 	}
 	if err := s.removeNetworks(ctx, name, p); err != nil {
@@ -47,43 +46,18 @@ func (s *Stack) Down(ctx context.Context, name string, p *types.Project, o DownO
 }
 
 // removeContainers stops and removes cs walking the dependency graph in
-// reverse, as read from the containers' depends_on labels: a container is
-// stopped once every container that depends on it is gone. A zero timeout
-// needs no order.
-func (s *Stack) removeContainers(ctx context.Context, cs []engine.Container, timeout *time.Duration, volumes bool) error {
-	byKey := map[string]engine.Container{}
-	byService := map[string][]string{}
-	for _, c := range cs {
-		key := c.ID
-		byKey[key] = c
-		byService[c.Service] = append(byService[c.Service], key)
-	}
-	nodes := make([]graph.Node, 0, len(cs))
-	for key, c := range byKey {
-		n := graph.Node{Name: key}
-		if timeout == nil || *timeout > 0 {
-			for _, dep := range labelDeps(c.Labels[engine.LabelDependsOn]) {
-				for _, dk := range byService[dep] {
-					n.Deps = append(n.Deps, graph.Edge{To: dk})
-				}
-			}
-		}
-		nodes = append(nodes, n)
-	}
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
-	g, err := graph.New(nodes)
-	if err != nil {
-		// Labels from another tool may disagree; order is a nicety here.
-		for i := range nodes {
-			nodes[i].Deps = nil
-		}
-		if g, err = graph.New(nodes); err != nil {
-			return err
-		}
+// reverse (from p, else from the containers' depends_on labels): a
+// container is stopped once every container that depends on it is gone,
+// and among those free to go, lower x-link-priority first. A zero timeout
+// kills, which needs no order.
+func (s *Stack) removeContainers(ctx context.Context, p *types.Project, cs []engine.Container, timeout *time.Duration, volumes bool) error {
+	g, byName := containerOrder(p, cs)
+	if timeout != nil && *timeout <= 0 {
+		g = g.Filter(func(string, graph.Edge) bool { return false })
 	}
 	return g.Walk(ctx, graph.WalkOptions{Limit: s.parallel, Reverse: true}, graph.Visitor{
-		Run: func(ctx context.Context, key string) error {
-			return s.stopRemove(ctx, byKey[key], timeout, volumes)
+		Run: func(ctx context.Context, name string) error {
+			return s.stopRemove(ctx, byName[name], timeout, volumes)
 		},
 	})
 }

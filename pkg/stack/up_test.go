@@ -255,3 +255,23 @@ func TestUpCancelledStopsScheduling(t *testing.T) {
 		t.Fatal("web started after cancel")
 	}
 }
+
+func TestDownStopsDependentsFirstThenLowPriority(t *testing.T) {
+	f := newFake()
+	p := testProject("shop", map[string][]string{"db": nil, "cache": nil, "web": {"db", "cache"}})
+	db := p.Services["db"]
+	db.Extensions = types.Extensions{"x-link-priority": 10}
+	p.Services["db"] = db
+	s := New(Options{Engine: f, Parallel: 1})
+	ctx := context.Background()
+	if err := s.Up(ctx, p, UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Down(ctx, "shop", p, DownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// db has the higher priority: it started first, so it stops last.
+	if got := f.called("StopContainer"); !slices.Equal(got, []string{"shop-web-1", "shop-cache-1", "shop-db-1"}) {
+		t.Fatalf("stops = %v", got)
+	}
+}
