@@ -503,6 +503,13 @@ func (s *Stack) createNode(ctx context.Context, p *types.Project, n *cnode, peer
 	}
 	s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: status})
 	c, err := s.engine.CreateContainer(ctx, req)
+	if errors.Is(err, engine.ErrConflict) && st.Action == ActCreate {
+		// Another up of the same project made this very container since we
+		// looked: take it rather than fail or make a second one.
+		if twin, ok := s.findTwin(ctx, p.Name, st); ok {
+			c, err = twin, nil
+		}
+	}
 	if err != nil {
 		err = fmt.Errorf("service %q: %w", st.Service, err)
 		s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: StatusError, Done: true, Error: err.Error()})
@@ -514,6 +521,21 @@ func (s *Stack) createNode(ctx context.Context, p *types.Project, n *cnode, peer
 		s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: StatusCreated, Done: true})
 	}
 	return nil
+}
+
+// findTwin looks for the container st would create, made meanwhile by a
+// concurrent run: same project, service, number and name.
+func (s *Stack) findTwin(ctx context.Context, project string, st ContainerStep) (engine.Container, bool) {
+	cs, err := s.engine.ListContainers(ctx, engine.Filter{Project: project, Services: []string{st.Service}, All: true})
+	if err != nil {
+		return engine.Container{}, false
+	}
+	for _, c := range cs {
+		if c.Name == st.Name && c.Number == st.Number && !c.OneOff {
+			return c, true
+		}
+	}
+	return engine.Container{}, false
 }
 
 // startNode starts the container of n, swapping a replacement in first.

@@ -275,3 +275,34 @@ func TestDownStopsDependentsFirstThenLowPriority(t *testing.T) {
 		t.Fatalf("stops = %v", got)
 	}
 }
+
+// Two runs of up that plan the same new container: the second to create it
+// takes the first one's container instead of failing or making another.
+func TestUpAdoptsContainerMadeByConcurrentRun(t *testing.T) {
+	f := newFake()
+	p := testProject("shop", map[string][]string{"web": nil})
+	s := New(Options{Engine: f})
+	ctx := context.Background()
+	g, err := Graph(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := s.Plan(ctx, p, g, UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other run creates shop-web-1 after this one planned.
+	if err := s.Up(ctx, p, UpOptions{NoStart: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.checkImages(ctx, p, pl, UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.converge(ctx, p, g, pl, UpOptions{}); err != nil {
+		t.Fatalf("converge: %v", err)
+	}
+	cs, _ := s.Ps(ctx, "shop", PsOptions{All: true})
+	if len(cs) != 1 || cs[0].State != "running" {
+		t.Fatalf("containers = %+v", cs)
+	}
+}
