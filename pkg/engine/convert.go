@@ -889,6 +889,23 @@ var labelsOutsideStackHash = []string{
 // ContainerConfig sets it; anonymous volumes inherited at recreate are added
 // after it is computed.
 func StackHash(c CreateConfig) string {
+	cfg, endpoints := canonical(c)
+	whole := struct {
+		Config     container.Config
+		HostConfig *container.HostConfig
+		Endpoints  map[string]*network.EndpointSettings
+		Platform   *ocispec.Platform
+	}{cfg, c.HostConfig, endpoints, c.Platform}
+	// Marshalling these types cannot fail: no channels, funcs or cycles.
+	data, _ := json.Marshal(whole)
+	sum := sha256.Sum256(data)
+	return stackHashVersion + hex.EncodeToString(sum[:])
+}
+
+// canonical returns c's container config without the labels outside the
+// stack hash, and its endpoints whether given at create or connected after,
+// the form both StackHash and FieldHashes read.
+func canonical(c CreateConfig) (container.Config, map[string]*network.EndpointSettings) {
 	var cfg container.Config
 	if c.Config != nil {
 		cfg = *c.Config
@@ -910,16 +927,7 @@ func StackHash(c CreateConfig) string {
 	for _, e := range c.Connect {
 		endpoints[e.Network] = e.Settings
 	}
-	canonical := struct {
-		Config     container.Config
-		HostConfig *container.HostConfig
-		Endpoints  map[string]*network.EndpointSettings
-		Platform   *ocispec.Platform
-	}{cfg, c.HostConfig, endpoints, c.Platform}
-	// Marshalling these types cannot fail: no channels, funcs or cycles.
-	data, _ := json.Marshal(canonical)
-	sum := sha256.Sum256(data)
-	return stackHashVersion + hex.EncodeToString(sum[:])
+	return cfg, endpoints
 }
 
 // InheritVolumes makes c reuse the anonymous volumes of a previous container

@@ -433,7 +433,7 @@ func (d *Docker) KillContainer(ctx context.Context, id, signal string) error {
 // RemoveContainer removes a container; a running one only with o.Force.
 func (d *Docker) RemoveContainer(ctx context.Context, id string, o RemoveOptions) error {
 	if o.Stop || o.Force {
-		if err := d.releaseEndpoints(ctx, id); err != nil {
+		if err := d.releaseEndpoints(ctx, id, o.Listed); err != nil {
 			return err
 		}
 	}

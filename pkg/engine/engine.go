@@ -178,6 +178,9 @@ type RemoveOptions struct {
 	// the container's own), as teardown does before removing.
 	Stop        bool
 	StopTimeout *time.Duration
+	// Listed is the container as a list call saw it, when the caller has
+	// it: its state and networks then need no inspect.
+	Listed *Container
 }
 
 // LogOptions tune Logs.

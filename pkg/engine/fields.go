@@ -9,7 +9,6 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/network"
 )
 
 // LabelStackFields holds a short hash per group of settings, so that a
@@ -36,33 +35,16 @@ type Hashes struct {
 // fieldGroups splits a create configuration into the groups a user thinks
 // in. Every setting lands in exactly one group; "other" takes the rest.
 func fieldGroups(c CreateConfig) map[string]any {
-	cfg := container.Config{}
-	if c.Config != nil {
-		cfg = *c.Config
-	}
+	cfg, endpoints := canonical(c)
 	host := container.HostConfig{}
 	if c.HostConfig != nil {
 		host = *c.HostConfig
 	}
-	labels := map[string]string{}
-	for k, v := range cfg.Labels {
-		labels[k] = v
-	}
-	for _, k := range labelsOutsideStackHash {
-		delete(labels, k)
-	}
+	// The networks and volumes hashes belong with their groups, not labels.
+	labels := cfg.Labels
 	networksHash, volumesHash := labels[LabelStackNetworks], labels[LabelStackVolumes]
 	delete(labels, LabelStackNetworks)
 	delete(labels, LabelStackVolumes)
-	endpoints := map[string]*network.EndpointSettings{}
-	if c.Networking != nil {
-		for k, v := range c.Networking.EndpointsConfig {
-			endpoints[k] = v
-		}
-	}
-	for _, e := range c.Connect {
-		endpoints[e.Network] = e.Settings
-	}
 	g := map[string]any{
 		"image":       cfg.Image,
 		"command":     cfg.Cmd,

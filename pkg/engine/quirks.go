@@ -20,37 +20,54 @@ const apiEndpointRaceFixed = "1.42"
 // is stopped or removed, its endpoints are removed one network at a time,
 // so the engine never releases two endpoints of one network concurrently.
 // It costs one inspect and one disconnect per network, on old engines only.
-func (d *Docker) releaseEndpoints(ctx context.Context, id string) error {
+func (d *Docker) releaseEndpoints(ctx context.Context, id string, listed *Container) error {
 	api, err := d.version(ctx)
 	if err != nil || versions.GreaterThanOrEqualTo(api, apiEndpointRaceFixed) {
 		return err
 	}
-	info, err := d.cli.ContainerInspect(ctx, id)
-	if cerrdefs.IsNotFound(err) {
-		return nil
+	running, networks, err := d.endpointsOf(ctx, id, listed)
+	// A stopped container holds no endpoint.
+	if err != nil || !running {
+		return err
 	}
-	if err != nil {
-		return d.wrap(fmt.Sprintf("inspect container %q", id), err)
-	}
-	// A stopped container holds no endpoint; built-in networks are never
-	// removed, so a phantom on them harms nothing.
-	if info.State == nil || !info.State.Running || info.NetworkSettings == nil {
-		return nil
-	}
-	for name := range info.NetworkSettings.Networks {
+	for _, name := range networks {
+		// Built-in networks are never removed: a phantom there harms nothing.
 		switch name {
 		case "bridge", "host", "none":
 			continue
 		}
+		// Best effort: the caller's list may be stale (the container left
+		// meanwhile), and a failed disconnect only leaves the race as it was;
+		// the stop and remove that follow report what really fails.
 		lock := d.netLock(name)
 		lock.Lock()
-		err := d.cli.NetworkDisconnect(ctx, name, id, true)
+		_ = d.cli.NetworkDisconnect(ctx, name, id, true)
 		lock.Unlock()
-		if err != nil && !cerrdefs.IsNotFound(err) {
-			return d.wrap(fmt.Sprintf("disconnect container %q from network %q", id, name), err)
-		}
 	}
 	return nil
+}
+
+// endpointsOf tells whether a container runs and which networks it is on,
+// from the caller's list entry when there is one, else from an inspect.
+func (d *Docker) endpointsOf(ctx context.Context, id string, listed *Container) (bool, []string, error) {
+	if listed != nil {
+		return listed.State == "running" || listed.State == "paused" || listed.State == "restarting", listed.Networks, nil
+	}
+	info, err := d.cli.ContainerInspect(ctx, id)
+	if cerrdefs.IsNotFound(err) {
+		return false, nil, nil
+	}
+	if err != nil {
+		return false, nil, d.wrap(fmt.Sprintf("inspect container %q", id), err)
+	}
+	if info.State == nil || !info.State.Running || info.NetworkSettings == nil {
+		return false, nil, nil
+	}
+	var networks []string
+	for name := range info.NetworkSettings.Networks {
+		networks = append(networks, name)
+	}
+	return true, networks, nil
 }
 
 // netLock returns the mutex of one network.

@@ -106,7 +106,7 @@ func (s *Stack) attach(ctx context.Context, p *types.Project, run *running, o Up
 		go func() {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
 			defer cancel()
-			done <- s.stopRunning(sctx, p, run, skip, o)
+			done <- s.stopRunning(sctx, run, skip, o)
 		}()
 	}
 	for pending > 0 || stopDone != nil {
@@ -233,7 +233,7 @@ func (s *Stack) follow(ctx context.Context, n *cnode, sink LogSink) {
 
 // stopRunning stops the run's containers but those of skip, dependents
 // first; a close of o.Kill switches to killing whatever is still up.
-func (s *Stack) stopRunning(ctx context.Context, p *types.Project, run *running, skip map[string]bool, o UpOptions) error {
+func (s *Stack) stopRunning(ctx context.Context, run *running, skip map[string]bool, o UpOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	killed := make(chan struct{})
@@ -258,7 +258,7 @@ func (s *Stack) stopRunning(ctx context.Context, p *types.Project, run *running,
 		s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusStopped, Done: true})
 		return nil
 	}}
-	err := runGraph(p, run).Walk(ctx, graph.WalkOptions{Limit: s.parallel, Reverse: true}, stopOne)
+	err := run.graph.Walk(ctx, graph.WalkOptions{Limit: s.parallel, Reverse: true}, stopOne)
 	cancel()
 	<-killed
 	select {
@@ -267,27 +267,6 @@ func (s *Stack) stopRunning(ctx context.Context, p *types.Project, run *running,
 	default:
 	}
 	return err
-}
-
-// runGraph is the container graph of the run's nodes, by node key. Should
-// the file's graph be unusable, the nodes are returned without edges.
-func runGraph(p *types.Project, run *running) *graph.Graph {
-	byService := map[string][]string{}
-	for _, key := range sortedKeys(run.nodes) {
-		svc := run.nodes[key].step.Service
-		byService[svc] = append(byService[svc], key)
-	}
-	if g, err := Graph(p); err == nil {
-		if cg, err := containerGraph(g, run.nodes, byService); err == nil {
-			return cg
-		}
-	}
-	nodes := make([]graph.Node, 0, len(run.nodes))
-	for _, key := range sortedKeys(run.nodes) {
-		nodes = append(nodes, graph.Node{Name: key})
-	}
-	g, _ := graph.New(nodes) // distinct names, no edges: cannot fail
-	return g
 }
 
 // killRunning sends SIGKILL to every container of the run.

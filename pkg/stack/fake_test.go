@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,7 +110,7 @@ func (f *fakeEngine) ListContainers(_ context.Context, flt engine.Filter) ([]eng
 		if flt.OneOff != nil && *flt.OneOff != c.c.OneOff {
 			continue
 		}
-		if len(flt.Services) > 0 && !contains(flt.Services, c.c.Service) {
+		if len(flt.Services) > 0 && !slices.Contains(flt.Services, c.c.Service) {
 			continue
 		}
 		out = append(out, f.view(c))

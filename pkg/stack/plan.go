@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,7 +193,7 @@ func plan(in planInput, obs observed) (*Plan, error) {
 		if s.ContainerName != "" && replicas > 1 {
 			return nil, fmt.Errorf("service %q: container_name %q is fixed, so it cannot be scaled to %d", name, s.ContainerName, replicas)
 		}
-		want := wantedHashes{Hashes: in.hashes[name], image: in.images[imageName(p, s)]}
+		want := wantedHashes{Hashes: in.hashes[name], image: in.images[ImageName(p, s)]}
 		existing, leftovers := splitLeftovers(p.Name, s, byService[name])
 		for i := range leftovers {
 			c := &leftovers[i]
@@ -291,7 +292,7 @@ func recreateReasons(c *engine.Container, want wantedHashes, o UpOptions, depRec
 	} else if c.Labels[engine.LabelConfigHash] != want.Compose {
 		reasons = append(reasons, "configuration")
 	}
-	if got := c.Labels[engine.LabelImage]; want.image != "" && got != "" && got != want.image && !contains(reasons, "image") {
+	if got := c.Labels[engine.LabelImage]; want.image != "" && got != "" && got != want.image && !slices.Contains(reasons, "image") {
 		reasons = append(reasons, "image")
 	}
 	if depRecreated {
@@ -306,15 +307,6 @@ func sameVersion(a, b string) bool {
 	va, _, okA := strings.Cut(a, ":")
 	vb, _, okB := strings.Cut(b, ":")
 	return okA && okB && va == vb
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // containerName is Compose's name for replica n of s.

@@ -88,7 +88,7 @@ func (s *Stack) Plan(ctx context.Context, p *types.Project, sel *graph.Graph, o 
 	}
 	var refs []string
 	for _, name := range sel.Names() {
-		if ref := imageName(p, p.Services[name]); !slices.Contains(refs, ref) {
+		if ref := ImageName(p, p.Services[name]); !slices.Contains(refs, ref) {
 			refs = append(refs, ref)
 		}
 	}
@@ -127,6 +127,9 @@ func (s *Stack) serviceHashes(ctx context.Context, p *types.Project, sel *graph.
 	}
 	out := make(map[string]engine.Hashes, sel.Len())
 	for _, name := range sel.Names() {
+		if _, ok := lowest[name]; !ok {
+			continue // nothing to compare with: every container is new
+		}
 		svc := p.Services[name]
 		peers := map[string]string{}
 		for dep := range svc.DependsOn {
@@ -210,7 +213,7 @@ func (s *Stack) checkImages(ctx context.Context, p *types.Project, pl *Plan, o U
 		if o.Pull != "" {
 			policy = o.Pull
 		}
-		if pl.images[imageName(p, svc)] == "" || policy == types.PullPolicyAlways {
+		if pl.images[ImageName(p, svc)] == "" || policy == types.PullPolicyAlways {
 			services = append(services, c.Service)
 		}
 	}
@@ -219,9 +222,6 @@ func (s *Stack) checkImages(ctx context.Context, p *types.Project, pl *Plan, o U
 	}
 	return s.PrepareImages(ctx, p, ImageOptions{Services: services, NoBuild: o.NoBuild, Pull: o.Pull})
 }
-
-// imageName is the image a service runs.
-func imageName(p *types.Project, s types.ServiceConfig) string { return ImageName(p, s) }
 
 // ensureResources creates the networks and volumes the plan lacks and checks
 // that external ones exist.
@@ -304,6 +304,9 @@ type cnode struct {
 // services, by node name.
 type running struct {
 	nodes map[string]*cnode
+	// graph is the container graph the run started in, by node key; a
+	// foreground up stops in its reverse.
+	graph *graph.Graph
 }
 
 // converge executes the container steps of the plan: removals, then
@@ -327,11 +330,11 @@ func (s *Stack) converge(ctx context.Context, p *types.Project, sel *graph.Graph
 		nodes[key] = n
 		byService[st.Service] = append(byService[st.Service], key)
 	}
-	run := &running{nodes: nodes}
 	cg, err := containerGraph(sel, nodes, byService)
 	if err != nil {
 		return nil, err
 	}
+	run := &running{nodes: nodes, graph: cg}
 	peers := func(n *cnode) map[string]string {
 		m := map[string]string{}
 		for _, e := range sel.Dependencies(n.step.Service) {
@@ -495,7 +498,7 @@ func (s *Stack) createNode(ctx context.Context, p *types.Project, n *cnode, peer
 		}
 		req.Labels = map[string]string{engine.LabelReplace: st.Name}
 	}
-	if id := images[imageName(p, req.Service)]; id != "" {
+	if id := images[ImageName(p, req.Service)]; id != "" {
 		if req.Labels == nil {
 			req.Labels = map[string]string{}
 		}
@@ -558,7 +561,7 @@ func (s *Stack) startNode(ctx context.Context, n *cnode, o UpOptions) error {
 		}
 	case ActRecreate:
 		old := st.Existing
-		rm := engine.RemoveOptions{Force: true, Stop: true, StopTimeout: o.Timeout}
+		rm := engine.RemoveOptions{Force: true, Stop: true, StopTimeout: o.Timeout, Listed: old}
 		if err := s.engine.RemoveContainer(ctx, old.ID, rm); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return fail(err)
 		}
@@ -612,7 +615,7 @@ func (s *Stack) stopRemove(ctx context.Context, c engine.Container, timeout *tim
 		status = StatusStopping
 	}
 	s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: status})
-	err := s.engine.RemoveContainer(ctx, c.ID, engine.RemoveOptions{Force: true, Volumes: volumes, Stop: stop, StopTimeout: timeout})
+	err := s.engine.RemoveContainer(ctx, c.ID, engine.RemoveOptions{Force: true, Volumes: volumes, Stop: stop, StopTimeout: timeout, Listed: &c})
 	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		s.emit(Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusError, Done: true, Error: err.Error()})
 		return err
