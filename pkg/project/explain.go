@@ -20,7 +20,6 @@ var (
 	// `services.web.ports.[].target: msg` or `services.web.foo false schema`
 	rePath       = regexp.MustCompile(`^(services\.[^\s:]+):? (.*)$`)
 	reInterp     = regexp.MustCompile(`^error while interpolating (\S+): (.*)$`)
-	reUndefined  = regexp.MustCompile(`^depends on undefined service "([^"]+)"$`)
 	reParse      = regexp.MustCompile(`^failed to parse (.+?): yaml: (.*)$`)
 	reValidating = regexp.MustCompile(`^validating (.+?): (.*)$`)
 )
@@ -73,9 +72,6 @@ func (l *load) explainOne(ctx context.Context, details types.ConfigDetails, opts
 	case reService.MatchString(msg):
 		m := reService.FindStringSubmatch(msg)
 		e.Service, e.Msg = m[1], m[2]
-		if u := reUndefined.FindStringSubmatch(m[2]); u != nil {
-			e.Msg = l.undefinedDependency(ctx, details, opts, u[1])
-		}
 	case rePath.MatchString(msg):
 		m := rePath.FindStringSubmatch(msg)
 		parts := strings.SplitN(m[1], ".", 3)
@@ -129,33 +125,12 @@ func (l *load) fileIn(msg string) string {
 	return ""
 }
 
-// undefinedDependency explains a dependency on a service that does not
-// exist, or that exists but is disabled by profiles: compose-go says
-// "undefined" for both.
-func (l *load) undefinedDependency(ctx context.Context, details types.ConfigDetails, opts []func(*loader.Options), dep string) string {
-	all := append(append([]func(*loader.Options){}, opts...),
-		loader.WithProfiles([]string{"*"}),
-		func(o *loader.Options) {
-			o.SkipConsistencyCheck = true
-			o.SkipResolveEnvironment = true
-			o.SkipResolveLabels = true
-		})
-	p, err := loader.LoadWithContext(ctx, details, all...)
-	if err == nil {
-		if s, ok := p.Services[dep]; ok && len(s.Profiles) > 0 {
-			return fmt.Sprintf("depends on service %q, which is not enabled: it needs profile %s (use --profile or COMPOSE_PROFILES, or mark the dependency required: false)",
-				dep, strings.Join(quoteAll(s.Profiles), " or "))
-		}
-	}
-	return fmt.Sprintf("depends on undefined service %q", dep)
-}
-
 // findBadPort looks through each stack file, as written, for a port spec
 // that does not parse, and returns where it is.
 func (l *load) findBadPort(ctx context.Context, details types.ConfigDetails) (file, service, spec string, ok bool) {
 	for _, cf := range details.ConfigFiles {
 		raw := rawServices(ctx, details, cf)
-		for _, name := range sortedKeys(raw) {
+		for _, name := range sortedKeysOf(raw) {
 			svc, _ := raw[name].(map[string]any)
 			ports, _ := svc["ports"].([]any)
 			for _, p := range ports {
@@ -181,13 +156,15 @@ func (l *load) findBadPort(ctx context.Context, details types.ConfigDetails) (fi
 	return "", "", "", false
 }
 
-// extensionFile returns the stack file that sets key on service, the last one
-// when several do, as that one wins the merge.
-func (l *load) extensionFile(ctx context.Context, details types.ConfigDetails, service, key string) string {
+// serviceFile returns the stack file that sets key on service, the last one
+// when several do, as that one wins the merge; with key "", the last file
+// that declares the service.
+func (l *load) serviceFile(ctx context.Context, details types.ConfigDetails, service, key string) string {
 	found := ""
 	for _, cf := range details.ConfigFiles {
-		svc, _ := rawServices(ctx, details, cf)[service].(map[string]any)
-		if _, ok := svc[key]; ok {
+		svc, declared := rawServices(ctx, details, cf)[service]
+		m, _ := svc.(map[string]any)
+		if _, ok := m[key]; ok || (key == "" && declared) {
 			found = l.display(cf.Filename)
 		}
 	}
@@ -222,15 +199,6 @@ func rawServices(ctx context.Context, details types.ConfigDetails, cf types.Conf
 	}
 	services, _ := model["services"].(map[string]any)
 	return services
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func quoteAll(ss []string) []string {

@@ -15,7 +15,7 @@ import (
 
 // writeTree creates files (path -> content) under a fresh temp dir and
 // returns the dir.
-func writeTree(t *testing.T, files map[string]string) string {
+func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for name, content := range files {
@@ -638,7 +638,7 @@ func TestLoadErrors(t *testing.T) {
 			name:    "unknown dependency across files",
 			files:   []string{"app.yml", "more.yml"},
 			content: webOnly,
-			wantErr: `service "api": depends on undefined service "auth"`,
+			wantErr: `more.yml: service "api": depends on undefined service "auth"`,
 		},
 	}
 	for _, tt := range tests {

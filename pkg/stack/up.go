@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -77,22 +78,27 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 // of sel. When every container is kept, networks and volumes are not listed:
 // a running container proves its network exists.
 func (s *Stack) Plan(ctx context.Context, p *types.Project, sel *graph.Graph, o UpOptions) (*Plan, error) {
-	cs, err := s.engine.ListContainers(ctx, engine.Filter{Project: p.Name, All: true})
-	if err != nil {
-		return nil, err
-	}
-	obs := observed{containers: cs}
-	in := planInput{project: p, graph: sel, opts: o}
-	if in.hashes, err = s.serviceHashes(ctx, p, sel, cs); err != nil {
-		return nil, err
-	}
 	var refs []string
 	for _, name := range sel.Names() {
 		if ref := ImageName(p, p.Services[name]); !slices.Contains(refs, ref) {
 			refs = append(refs, ref)
 		}
 	}
-	if in.images, err = s.engine.ImageIDs(ctx, refs); err != nil {
+	// The two list calls do not depend on each other.
+	in := planInput{project: p, graph: sel, opts: o}
+	var cs []engine.Container
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		cs, err = s.engine.ListContainers(gctx, engine.Filter{Project: p.Name, All: true})
+		return
+	})
+	g.Go(func() (err error) { in.images, err = s.engine.ImageIDs(gctx, refs); return })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	obs := observed{containers: cs}
+	var err error
+	if in.hashes, err = s.serviceHashes(ctx, p, sel, cs); err != nil {
 		return nil, err
 	}
 	pl, err := plan(in, obs)
@@ -125,25 +131,42 @@ func (s *Stack) serviceHashes(ctx context.Context, p *types.Project, sel *graph.
 			lowest[c.Service] = c
 		}
 	}
-	out := make(map[string]engine.Hashes, sel.Len())
+	var names []string
 	for _, name := range sel.Names() {
-		if _, ok := lowest[name]; !ok {
-			continue // nothing to compare with: every container is new
+		if _, ok := lowest[name]; ok { // else nothing to compare with: every container is new
+			names = append(names, name)
 		}
-		svc := p.Services[name]
-		peers := map[string]string{}
-		for dep := range svc.DependsOn {
-			if c, ok := lowest[dep]; ok {
-				peers[dep] = c.Name
-			} else if d, ok := p.Services[dep]; ok {
-				peers[dep] = containerName(p.Name, d, 1)
+	}
+	// Hashing is CPU work of a few hundred microseconds a service, and all
+	// of a no-op up's own time: spread it over the cores.
+	hashes := make([]engine.Hashes, len(names))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, name := range names {
+		g.Go(func() error {
+			svc := p.Services[name]
+			peers := map[string]string{}
+			for dep := range svc.DependsOn {
+				if c, ok := lowest[dep]; ok {
+					peers[dep] = c.Name
+				} else if d, ok := p.Services[dep]; ok {
+					peers[dep] = containerName(p.Name, d, 1)
+				}
 			}
-		}
-		h, err := s.engine.Hashes(ctx, engine.CreateRequest{Project: p, Service: svc, Name: containerName(p.Name, svc, 1), Number: 1, Peers: peers})
-		if err != nil {
-			return nil, fmt.Errorf("service %q: %w", name, err)
-		}
-		out[name] = h
+			h, err := s.engine.Hashes(gctx, engine.CreateRequest{Project: p, Service: svc, Name: containerName(p.Name, svc, 1), Number: 1, Peers: peers})
+			if err != nil {
+				return fmt.Errorf("service %q: %w", name, err)
+			}
+			hashes[i] = h
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]engine.Hashes, len(names))
+	for i, name := range names {
+		out[name] = hashes[i]
 	}
 	return out, nil
 }

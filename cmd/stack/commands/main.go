@@ -12,6 +12,7 @@ import (
 
 	"github.com/stack-orchestrator/stack/cmd/stack/display"
 	"github.com/stack-orchestrator/stack/pkg/engine"
+	"github.com/stack-orchestrator/stack/pkg/project"
 	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
@@ -26,6 +27,7 @@ var errInterrupted = errors.New("interrupted")
 // SIGINT or SIGTERM cancels the command's context (a graceful stop); the
 // second turns the stop into a kill; the third exits at once with 130.
 func Main() int {
+	project.Warm()
 	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
