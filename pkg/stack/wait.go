@@ -265,39 +265,29 @@ func (s *Stack) waitOne(ctx context.Context, w *watcher, t waitTarget) outcome {
 	// The engine reports a health state from the start (starting) for a
 	// container with a healthcheck, whether from the file or the image.
 	hasHealth := d.Health != ""
-	for {
-		w.mu.Lock()
-		st := w.state(n.id)
-		snap, changed := *st, st.changed
-		w.mu.Unlock()
-		ready, reason := judge(snap, t, hasHealth)
-		switch {
-		case ready:
-			status, text := StatusHealthy, ""
-			if snap.exited {
-				status, text = StatusExited, "exited with code 0"
-			}
-			s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: status, Done: true, Text: text})
-			return outcome{ready: true}
-		case reason != "":
-			s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusError, Done: true,
-				Error: "container " + n.step.Name + " " + reason})
-			return outcome{reason: reason}
+	var res outcome
+	var last cstate
+	err = w.until(ctx, n.id, func(st cstate) bool {
+		last = st
+		var ready bool
+		ready, res.reason = judge(st, t, hasHealth)
+		res.ready = ready
+		return ready || res.reason != ""
+	})
+	switch {
+	case err != nil:
+		return outcome{err: err}
+	case res.ready:
+		status, text := StatusHealthy, ""
+		if last.exited {
+			status, text = StatusExited, "exited with code 0"
 		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return outcome{err: ctx.Err()}
-		case <-w.done:
-			if ctx.Err() != nil {
-				return outcome{err: ctx.Err()}
-			}
-			w.mu.Lock()
-			err := w.err
-			w.mu.Unlock()
-			return outcome{err: err}
-		}
+		s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: status, Done: true, Text: text})
+	default:
+		s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusError, Done: true,
+			Error: "container " + n.step.Name + " " + res.reason})
 	}
+	return res
 }
 
 // judge tells from what the engine said whether a container is ready, or

@@ -138,39 +138,68 @@ func (s *Stack) waitFor(ctx context.Context, w *watcher, id, name, condition str
 		return fmt.Errorf("container %s %w", name, errNoHealthcheck)
 	}
 	w.seed(id, d)
+	var met error
+	err = w.until(ctx, id, func(st cstate) bool {
+		var done bool
+		done, met = conditionMet(st, condition, name)
+		return done
+	})
+	switch {
+	case err == nil:
+		return met
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return fmt.Errorf("waiting for container %s: %w", name, err)
+}
+
+// conditionMet tells whether a container in state st meets a depends_on
+// condition, or never will (err).
+func conditionMet(st cstate, condition, name string) (bool, error) {
+	switch condition {
+	case conditionHealthy:
+		switch {
+		case st.health == "healthy":
+			return true, nil
+		case st.health == "unhealthy":
+			return true, fmt.Errorf("container %s is unhealthy", name)
+		case st.exited:
+			return true, fmt.Errorf("container %s exited (%d) before it was healthy", name, st.exitCode)
+		}
+	case conditionCompleted:
+		if st.exited && st.exitCode != 0 {
+			return true, fmt.Errorf("container %s exited (%d), so it did not complete successfully", name, st.exitCode)
+		}
+		return st.exited, nil
+	default:
+		return st.running || st.exited, nil
+	}
+	return false, nil
+}
+
+// until calls done with the state of container id, now and after each
+// change, until it returns true. It fails when ctx ends (ctx.Err()) or
+// the event stream does (the stream's error).
+func (w *watcher) until(ctx context.Context, id string, done func(cstate) bool) error {
 	for {
 		w.mu.Lock()
 		st := w.state(id)
-		running, exited, code, health, changed := st.running, st.exited, st.exitCode, st.health, st.changed
+		snap, changed := *st, st.changed
 		w.mu.Unlock()
-		switch condition {
-		case conditionHealthy:
-			switch {
-			case health == "healthy":
-				return nil
-			case health == "unhealthy":
-				return fmt.Errorf("container %s is unhealthy", name)
-			case exited:
-				return fmt.Errorf("container %s exited (%d) before it was healthy", name, code)
-			}
-		case conditionCompleted:
-			if exited {
-				if code != 0 {
-					return fmt.Errorf("container %s exited (%d), so it did not complete successfully", name, code)
-				}
-				return nil
-			}
-		default:
-			if running || exited {
-				return nil
-			}
+		if done(snap) {
+			return nil
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-w.done:
-			return fmt.Errorf("waiting for container %s: %w", name, w.err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return w.err
 		}
 	}
 }
