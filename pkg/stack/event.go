@@ -82,3 +82,13 @@ type LogLine struct {
 type LogSink interface {
 	Log(l LogLine)
 }
+
+// LogBatchSink is a LogSink that also takes the lines of one container
+// that arrived together in one call: one lock and one write for a chunk of
+// output instead of one per line, which is most of the cost of printing a
+// large log. It must not keep lines after it returns (the values are
+// fine: the strings are not reused).
+type LogBatchSink interface {
+	LogSink
+	LogBatch(lines []LogLine)
+}

@@ -3,7 +3,6 @@ package display
 import (
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/stack-orchestrator/stack/pkg/stack"
@@ -81,36 +80,70 @@ func NewLogPrinter(w io.Writer, o LogOptions) *LogPrinter {
 func (p *LogPrinter) Log(l stack.LogLine) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.start()
+	var prefix []byte
+	if !p.o.NoPrefix {
+		prefix = p.prefix(l)
+	}
+	p.buf = p.appendLine(p.buf[:0], prefix, l)
+	_, _ = p.w.Write(p.buf)
+}
+
+// LogBatch writes lines, all of one container, with one Write call.
+func (p *LogPrinter) LogBatch(lines []stack.LogLine) {
+	if len(lines) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.start()
+	var prefix []byte
+	if !p.o.NoPrefix {
+		prefix = p.prefix(lines[0])
+	}
+	b := p.buf[:0]
+	for _, l := range lines {
+		b = p.appendLine(b, prefix, l)
+	}
+	p.buf = b
+	_, _ = p.w.Write(b)
+}
+
+func (p *LogPrinter) start() {
 	if !p.started {
 		p.started = true
 		if p.o.OnFirstLine != nil {
 			p.o.OnFirstLine()
 		}
 	}
-	b := p.buf[:0]
-	if !p.o.NoPrefix {
-		b = p.appendPrefix(b, l)
-	}
+}
+
+// appendLine appends one output line: prefix, time when asked, the text
+// without trailing line ends, a newline.
+func (p *LogPrinter) appendLine(b, prefix []byte, l stack.LogLine) []byte {
+	b = append(b, prefix...)
 	if p.o.Timestamps {
 		b = l.Time.AppendFormat(b, timestampLayout)
 		b = append(b, ' ')
 	}
-	b = append(b, strings.TrimRight(l.Line, "\r\n")...)
-	b = append(b, '\n')
-	p.buf = b
-	_, _ = p.w.Write(b)
+	text := l.Line
+	for len(text) > 0 && (text[len(text)-1] == '\n' || text[len(text)-1] == '\r') {
+		text = text[:len(text)-1]
+	}
+	b = append(b, text...)
+	return append(b, '\n')
 }
 
-// appendPrefix appends "name<pad> | ", coloured per service when enabled.
-func (p *LogPrinter) appendPrefix(b []byte, l stack.LogLine) []byte {
+// prefix returns "name<pad> | " for l's container, coloured per service
+// when enabled, rendered again only when the column width has changed.
+func (p *LogPrinter) prefix(l stack.LogLine) []byte {
 	key := prefixKey{l.Container, l.Service, l.Number}
 	if c, ok := p.prefixes[key]; ok && c.width == p.width {
-		return append(b, c.text...)
+		return c.text
 	}
-	start := len(b)
-	b = p.renderPrefix(b, l)
-	p.prefixes[key] = &logPrefix{width: p.width, text: append([]byte(nil), b[start:]...)}
-	return b
+	text := p.renderPrefix(nil, l)
+	p.prefixes[key] = &logPrefix{width: p.width, text: text}
+	return text
 }
 
 // renderPrefix appends the prefix of l, widening the column for a new name.

@@ -29,7 +29,24 @@ func NewJSONLogPrinter(w io.Writer) *JSONLogPrinter {
 func (p *JSONLogPrinter) Log(l stack.LogLine) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	b := append(p.buf[:0], `{"time":"`...)
+	p.buf = appendJSONLine(p.buf[:0], l)
+	_, _ = p.w.Write(p.buf)
+}
+
+// LogBatch writes lines with one Write call.
+func (p *JSONLogPrinter) LogBatch(lines []stack.LogLine) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.buf[:0]
+	for _, l := range lines {
+		b = appendJSONLine(b, l)
+	}
+	p.buf = b
+	_, _ = p.w.Write(b)
+}
+
+func appendJSONLine(b []byte, l stack.LogLine) []byte {
+	b = append(b, `{"time":"`...)
 	if !l.Time.IsZero() {
 		b = l.Time.UTC().AppendFormat(b, time.RFC3339Nano)
 	}
@@ -41,9 +58,7 @@ func (p *JSONLogPrinter) Log(l stack.LogLine) {
 	b = appendJSONString(b, l.Stream)
 	b = append(b, `,"line":`...)
 	b = appendJSONString(b, l.Line)
-	b = append(b, "}\n"...)
-	p.buf = b
-	_, _ = p.w.Write(b)
+	return append(b, "}\n"...)
 }
 
 const hexDigits = "0123456789abcdef"

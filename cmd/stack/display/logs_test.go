@@ -143,3 +143,19 @@ func TestLogLinesAreNeverTorn(t *testing.T) {
 		}
 	}
 }
+
+// A batch prints exactly what its lines printed one by one would.
+func TestLogBatchSameAsLines(t *testing.T) {
+	lines := []stack.LogLine{line("web", 1, "a"), line("web", 1, "b\r"), line("web", 1, "")}
+	for _, o := range []LogOptions{{}, {NoPrefix: true}, {Timestamps: true}, {Color: true}} {
+		var one, batch bytes.Buffer
+		p := NewLogPrinter(&one, o)
+		for _, l := range lines {
+			p.Log(l)
+		}
+		NewLogPrinter(&batch, o).LogBatch(lines)
+		if one.String() != batch.String() {
+			t.Errorf("%+v: batch\n%q\nlines\n%q", o, batch.String(), one.String())
+		}
+	}
+}
