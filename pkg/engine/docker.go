@@ -191,6 +191,11 @@ func (e *engineError) Error() string { return e.msg }
 func (e *engineError) Unwrap() error { return e.err }
 
 // version returns the negotiated API version, asking the engine once.
+//
+// The calls that can be a command's first, and run at once with another
+// (ListContainers, ImageIDs, Events), call it first: the client's own lazy
+// negotiation reads its version unlocked while a concurrent first call
+// writes it.
 func (d *Docker) version(ctx context.Context) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -243,6 +248,9 @@ func wantService(f Filter, service string) bool {
 // service then number. An empty f.Project lists the containers of every
 // project (those with a project label), sorted by project first.
 func (d *Docker) ListContainers(ctx context.Context, f Filter) ([]Container, error) {
+	if _, err := d.version(ctx); err != nil {
+		return nil, err
+	}
 	args := projectFilter(f)
 	op := fmt.Sprintf("list containers of project %q", f.Project)
 	if f.Project == "" {
@@ -624,6 +632,12 @@ func (d *Docker) Logs(ctx context.Context, id string, o LogOptions, stdout, stde
 func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan error) {
 	out := make(chan Event)
 	errc := make(chan error, 1)
+	if _, err := d.version(ctx); err != nil {
+		errc <- err
+		close(errc)
+		close(out)
+		return out, errc
+	}
 	args := projectFilter(f)
 	args.Add("type", string(events.ContainerEventType))
 	streamCtx, cancel := context.WithCancel(ctx)

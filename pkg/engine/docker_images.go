@@ -25,6 +25,9 @@ func (d *Docker) ImageIDs(ctx context.Context, refs []string) (map[string]string
 	if len(refs) == 0 {
 		return out, nil
 	}
+	if _, err := d.version(ctx); err != nil {
+		return nil, err
+	}
 	f := filters.NewArgs()
 	for _, r := range refs {
 		f.Add("reference", r)

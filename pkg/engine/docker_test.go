@@ -608,3 +608,32 @@ func TestDockerOverTCP(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A command's first calls can run at once (up lists containers and images
+// together); the API version must be settled before either reads it. The
+// race detector fails this test when it is not.
+func TestFirstCallsAtOnce(t *testing.T) {
+	et := newEngineTest(t) // skips without an engine
+	d, err := NewDocker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	project := fmt.Sprintf("first-calls-%d", time.Now().UnixNano())
+	errs := make(chan error, 3)
+	go func() { _, err := d.ListContainers(ctx, Filter{Project: project, All: true}); errs <- err }()
+	go func() { _, err := d.ImageIDs(ctx, []string{et.image}); errs <- err }()
+	evctx, stop := context.WithCancel(ctx)
+	_, evErrs := d.Events(evctx, Filter{Project: project})
+	stop()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if err := <-evErrs; err != nil && !errors.Is(err, context.Canceled) {
+		t.Error(err)
+	}
+}
