@@ -191,12 +191,16 @@ func (e *engineError) Error() string { return e.msg }
 func (e *engineError) Unwrap() error { return e.err }
 
 // version returns the negotiated API version, asking the engine once.
-//
+func (d *Docker) version(ctx context.Context) (string, error) {
+	return d.versionFor(ctx, "ping engine")
+}
+
+// versionFor is version with op naming the failed operation in the error.
 // The calls that can be a command's first, and run at once with another
 // (ListContainers, ImageIDs, Events), call it first: the client's own lazy
 // negotiation reads its version unlocked while a concurrent first call
 // writes it.
-func (d *Docker) version(ctx context.Context) (string, error) {
+func (d *Docker) versionFor(ctx context.Context, op string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.apiVersion != "" {
@@ -204,7 +208,7 @@ func (d *Docker) version(ctx context.Context) (string, error) {
 	}
 	ping, err := d.cli.Ping(ctx)
 	if err != nil {
-		return "", d.wrap("ping engine", err)
+		return "", d.wrap(op, err)
 	}
 	d.cli.NegotiateAPIVersionPing(ping)
 	d.apiVersion = d.cli.ClientVersion()
@@ -248,15 +252,15 @@ func wantService(f Filter, service string) bool {
 // service then number. An empty f.Project lists the containers of every
 // project (those with a project label), sorted by project first.
 func (d *Docker) ListContainers(ctx context.Context, f Filter) ([]Container, error) {
-	if _, err := d.version(ctx); err != nil {
-		return nil, err
-	}
 	args := projectFilter(f)
 	op := fmt.Sprintf("list containers of project %q", f.Project)
 	if f.Project == "" {
 		args.Del("label", LabelProject+"=")
 		args.Add("label", LabelProject)
 		op = "list containers of every project"
+	}
+	if _, err := d.versionFor(ctx, op); err != nil {
+		return nil, err
 	}
 	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: f.All, Filters: args})
 	if err != nil {
@@ -632,7 +636,7 @@ func (d *Docker) Logs(ctx context.Context, id string, o LogOptions, stdout, stde
 func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan error) {
 	out := make(chan Event)
 	errc := make(chan error, 1)
-	if _, err := d.version(ctx); err != nil {
+	if _, err := d.versionFor(ctx, fmt.Sprintf("events of project %q", f.Project)); err != nil {
 		errc <- err
 		close(errc)
 		close(out)

@@ -25,7 +25,7 @@ func (d *Docker) ImageIDs(ctx context.Context, refs []string) (map[string]string
 	if len(refs) == 0 {
 		return out, nil
 	}
-	if _, err := d.version(ctx); err != nil {
+	if _, err := d.versionFor(ctx, "list images"); err != nil {
 		return nil, err
 	}
 	f := filters.NewArgs()
