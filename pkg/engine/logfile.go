@@ -59,53 +59,39 @@ type logQuery struct {
 }
 
 // newLogQuery reads o as the client and the engine do: Since and Until
-// through GetTimestamp (now is the reference of relative times) then
-// ParseTimestamps, an Until of "0" is no bound, and a Tail that is not a
-// number means all. An error means the API must be asked, to report it.
+// through engineTime, and a Tail that is not a number means all. An error means the API must be asked, to report it.
 func newLogQuery(o LogOptions, tty bool, now time.Time) (logQuery, error) {
 	q := logQuery{tail: -1, timestamps: o.Timestamps, tty: tty}
 	if n, err := strconv.Atoi(o.Tail); err == nil {
 		q.tail = n
 	}
-	if o.Since != "" {
-		t, ok, err := engineTime(o.Since, now)
-		if err != nil {
-			return logQuery{}, err
-		}
-		if ok {
-			q.since = t
-		}
+	var err error
+	if q.since, err = engineTime(o.Since, now); err != nil {
+		return logQuery{}, err
 	}
-	if o.Until != "" {
-		ts, err := timetypes.GetTimestamp(o.Until, now)
-		if err != nil {
+	if o.Until != "0" { // the engine's "no bound"
+		if q.until, err = engineTime(o.Until, now); err != nil {
 			return logQuery{}, err
-		}
-		if ts != "0" {
-			t, _, err := engineTime(ts, now)
-			if err != nil {
-				return logQuery{}, err
-			}
-			q.until = t
 		}
 	}
 	return q, nil
 }
 
 // engineTime converts a --since or --until value as the client (relative
-// to now) and then the engine do; ok is false for the zero time, which
-// the engine reads as no bound.
-func engineTime(v string, now time.Time) (t time.Time, ok bool, err error) {
+// to now) and then the engine do; "" is the zero time, no bound.
+func engineTime(v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
 	ts, err := timetypes.GetTimestamp(v, now)
 	if err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, err
 	}
 	sec, nsec, err := timetypes.ParseTimestamps(ts, 0)
 	if err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, err
 	}
-	t = time.Unix(sec, nsec)
-	return t, !t.IsZero(), nil
+	return time.Unix(sec, nsec), nil
 }
 
 // logsFromFile copies the log of c from its json-file when openLogFile
@@ -443,7 +429,8 @@ func earlier(s1, n1, s2, n2 int64) bool {
 }
 
 // logFields are the parts of a json-file line in the shape the engine
-// writes: {"log":"...","stream":"stdout"|"stderr"[,"attrs":{...}],"time":"..."}.
+// writes: {"log":"...","stream":"stdout"|"stderr","time":"..."}. Lines with
+// attrs (log options labels, env, tag) are rare and take the slow path.
 type logFields struct {
 	log    []byte // the log string as written, escapes included
 	stream int    // 0 stdout, 1 stderr
@@ -454,7 +441,6 @@ const (
 	jsonLogStart   = `{"log":"`
 	jsonLogStdout  = `","stream":"stdout"`
 	jsonLogStderr  = `","stream":"stderr"`
-	jsonLogAttrs   = `,"attrs":`
 	jsonLogTime    = `,"time":"`
 	jsonLogTimeEnd = `"}`
 )
@@ -479,14 +465,6 @@ func parseLogLine(line []byte) (f logFields, ok bool) {
 		rest = rest[len(jsonLogStderr):]
 	default:
 		return f, false
-	}
-	if hasPrefix(rest, jsonLogAttrs) {
-		rest = rest[len(jsonLogAttrs):]
-		n := stringMapEnd(rest)
-		if n < 0 {
-			return f, false
-		}
-		rest = rest[n:]
 	}
 	if len(rest) < len(jsonLogTime)+len(jsonLogTimeEnd) || !hasPrefix(rest, jsonLogTime) || !bytes.HasSuffix(rest, []byte(jsonLogTimeEnd)) {
 		return f, false
@@ -517,67 +495,6 @@ func stringEnd(s []byte) int {
 		}
 		i = j + 1
 	}
-}
-
-// stringMapEnd returns the length of the JSON object of strings (attrs,
-// as the engine writes them: no spaces) that s starts with, or -1.
-func stringMapEnd(s []byte) int {
-	if len(s) < 2 || s[0] != '{' {
-		return -1
-	}
-	if s[1] == '}' {
-		return 2
-	}
-	i := 1
-	for {
-		for _, sep := range [...]byte{':', ','} {
-			if i >= len(s) || s[i] != '"' {
-				return -1
-			}
-			n := stringEnd(s[i+1:])
-			if n < 0 || !validString(s[i+1:i+1+n]) {
-				return -1
-			}
-			i += n + 2
-			if i >= len(s) {
-				return -1
-			}
-			if sep == ',' && s[i] == '}' {
-				return i + 1
-			}
-			if s[i] != sep {
-				return -1
-			}
-			i++
-		}
-	}
-}
-
-// validString reports whether encoding/json accepts the JSON string body
-// s (no quotes, no unescaped quote).
-func validString(s []byte) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < ' ':
-			return false
-		case c == '\\':
-			if i+1 >= len(s) {
-				return false
-			}
-			switch s[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i++
-			case 'u':
-				if hex4(s[i+2:]) < 0 {
-					return false
-				}
-				i += 5
-			default:
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // appendJSONString appends the decoded text of the JSON string body s (no
@@ -703,39 +620,11 @@ func hex4(s []byte) rune {
 	return r
 }
 
-// parseLogTime reads the time the engine writes, RFC 3339 in UTC with up
-// to nine fraction digits ("2024-05-06T07:08:09.123456789Z"), as Unix
-// seconds and nanoseconds. ok is false for any other form, and for the
-// values time.Parse rejects (month 13, February 30, second 60).
-func parseLogTime(ts []byte) (sec, nsec int64, ok bool) {
-	if len(ts) < 20 {
-		return 0, 0, false
-	}
-	minute, ok := parseLogMinute(ts[:16])
-	if !ok {
-		return 0, 0, false
-	}
-	sec, nsec, ok = parseLogSeconds(ts[16:])
-	return minute + sec, nsec, ok
-}
-
-// parseLogMinute reads "2024-05-06T07:08" as Unix seconds.
+// parseLogMinute reads "2024-05-06T07:08" as Unix seconds, as strictly as
+// time.Parse (entryTime calls it once a minute of log).
 func parseLogMinute(ts []byte) (int64, bool) {
-	if ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts[13] != ':' {
-		return 0, false
-	}
-	year, ok1 := digits(ts[0:4])
-	month, ok2 := digits(ts[5:7])
-	day, ok3 := digits(ts[8:10])
-	hour, ok4 := digits(ts[11:13])
-	minute, ok5 := digits(ts[14:16])
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
-		return 0, false
-	}
-	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 {
-		return 0, false
-	}
-	return daysSinceEpoch(year, month, day)*86400 + hour*3600 + minute*60, true
+	t, err := time.Parse("2006-01-02T15:04", string(ts))
+	return t.Unix(), err == nil
 }
 
 // parseLogSeconds reads ":09.123456789Z" (the fraction is optional) as
@@ -763,8 +652,11 @@ func parseLogSeconds(ts []byte) (sec, nsec int64, ok bool) {
 	return sec, nsec, true
 }
 
-// entryTime is parseLogTime, remembering the minute of the previous entry:
-// most entries share it.
+// entryTime reads the time the engine writes, RFC 3339 in UTC with up to
+// nine fraction digits ("2024-05-06T07:08:09.123456789Z"), as Unix seconds
+// and nanoseconds; ok is false for any other form, and for what time.Parse
+// rejects. It remembers the minute of the previous entry: most entries
+// share it.
 func (c *logCopier) entryTime(ts []byte) (sec, nsec int64, ok bool) {
 	if len(ts) < 20 {
 		return 0, 0, false
@@ -780,7 +672,7 @@ func (c *logCopier) entryTime(ts []byte) (sec, nsec int64, ok bool) {
 	return c.minuteSec + sec, nsec, ok
 }
 
-// appendLogTime appends a time parseLogTime accepts in the engine's
+// appendLogTime appends a time entryTime accepts in the engine's
 // --timestamps form, nine fraction digits, and a space.
 func appendLogTime(dst, ts []byte) []byte {
 	dst = append(dst, ts[:19]...)
@@ -806,35 +698,4 @@ func digits(s []byte) (int64, bool) {
 		n = n*10 + int64(c-'0')
 	}
 	return n, true
-}
-
-func daysIn(month, year int64) int64 {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysSinceEpoch is the number of days from 1970-01-01 to the given date
-// of the proleptic Gregorian calendar (years counted from March, so that
-// the leap day ends a year).
-func daysSinceEpoch(year, month, day int64) int64 {
-	if month <= 2 {
-		year--
-	}
-	era := year / 400
-	if year < 0 {
-		era = (year - 399) / 400
-	}
-	yoe := year - era*400          // [0, 399]
-	moy := (month + 9) % 12        // March is 0
-	doy := (153*moy+2)/5 + day - 1 // [0, 365]
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
 }

@@ -18,7 +18,7 @@ import (
 // and the key. Services are checked in name order so that the first error
 // reported is always the same. The returned error has no File.
 func checkConsistency(p *types.Project) *Error {
-	for _, name := range sortedNames(p.Services) {
+	for _, name := range sortedKeysOf(p.Services) {
 		if e := checkService(p, p.Services[name]); e != nil {
 			e.Service = name
 			return e
@@ -284,7 +284,7 @@ func checkCycle(p *types.Project) *Error {
 		state[name] = done
 		return nil
 	}
-	for _, name := range sortedNames(p.Services) {
+	for _, name := range sortedKeysOf(p.Services) {
 		if state[name] != unseen {
 			continue
 		}

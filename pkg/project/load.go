@@ -503,7 +503,7 @@ func Priority(s types.ServiceConfig) int {
 // as an int. The returned error has no File: the caller knows the files.
 func checkExtensions(p *types.Project) *Error {
 	for _, services := range []types.Services{p.Services, p.DisabledServices} {
-		for _, name := range sortedNames(services) {
+		for _, name := range sortedKeysOf(services) {
 			s := services[name]
 			v, ok := s.Extensions[LinkPriorityKey]
 			if !ok {
@@ -554,10 +554,6 @@ func parsePriority(v any) (int, error) {
 	default:
 		return 0, fmt.Errorf("must be an integer, got %T", v)
 	}
-}
-
-func sortedNames(services types.Services) []string {
-	return ServiceNames(&types.Project{Services: services})
 }
 
 // Warm starts, in the background, the one-time work of the first Load in a
