@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
@@ -68,4 +69,13 @@ func normalizeRef(ref string) string {
 		}
 	}
 	return ref + ":latest"
+}
+
+// InspectImage returns a local image; ErrNotFound when it is not present.
+func (d *Docker) InspectImage(ctx context.Context, ref string) (Image, error) {
+	img, err := d.cli.ImageInspect(ctx, ref)
+	if err != nil {
+		return Image{}, d.wrap(fmt.Sprintf("inspect image %q", ref), err)
+	}
+	return Image{ID: img.ID, Tags: img.RepoTags}, nil
 }

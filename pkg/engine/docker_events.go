@@ -1,0 +1,81 @@
+// The event stream of Docker.
+
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/docker/docker/api/types/events"
+)
+
+// Events streams the container events of f.Project (and f.Services, f.OneOff)
+// until ctx ends, which closes both channels without an error. An engine
+// failure sends one error, then both channels close.
+func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan error) {
+	out := make(chan Event)
+	errc := make(chan error, 1)
+	if _, err := d.versionFor(ctx, fmt.Sprintf("events of project %q", f.Project)); err != nil {
+		errc <- err
+		close(errc)
+		close(out)
+		return out, errc
+	}
+	args := projectFilter(f)
+	args.Add("type", string(events.ContainerEventType))
+	streamCtx, cancel := context.WithCancel(ctx)
+	msgs, errs := d.cli.Events(streamCtx, events.ListOptions{Filters: args})
+	go func() {
+		defer close(errc)
+		defer close(out)
+		// Cancelling ends the client's goroutine too.
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case err := <-errs:
+				if ctx.Err() != nil {
+					return
+				}
+				if err == nil || errors.Is(err, io.EOF) {
+					err = errors.New("the engine closed the event stream")
+				}
+				errc <- d.wrap(fmt.Sprintf("events of project %q", f.Project), err)
+				return
+			case m := <-msgs:
+				ev := eventFrom(m)
+				if !wantService(f, ev.Service) {
+					continue
+				}
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, errc
+}
+
+func eventFrom(m events.Message) Event {
+	a := m.Actor.Attributes
+	t := time.Unix(m.Time, 0)
+	if m.TimeNano != 0 {
+		t = time.Unix(0, m.TimeNano)
+	}
+	return Event{
+		Time:      t,
+		Action:    string(m.Action),
+		ID:        m.Actor.ID,
+		Name:      a["name"],
+		Service:   a[LabelService],
+		Project:   a[LabelProject],
+		ExitCode:  a["exitCode"],
+		Attribute: a,
+	}
+}

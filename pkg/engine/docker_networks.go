@@ -1,0 +1,145 @@
+// The network calls of Docker.
+
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/versions"
+)
+
+// ListNetworks returns the networks labelled with project. Their Containers
+// are empty: the engine's list does not fill them (InspectNetwork does).
+func (d *Docker) ListNetworks(ctx context.Context, project string) ([]Network, error) {
+	args := filters.NewArgs(filters.Arg("label", LabelProject+"="+project))
+	list, err := d.cli.NetworkList(ctx, network.ListOptions{Filters: args})
+	if err != nil {
+		return nil, d.wrap(fmt.Sprintf("list networks of project %q", project), err)
+	}
+	out := make([]Network, 0, len(list))
+	for _, n := range list {
+		out = append(out, fromNetwork(n))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func fromNetwork(n network.Inspect) Network {
+	out := Network{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: n.Labels}
+	for id := range n.Containers {
+		out.Containers = append(out.Containers, id)
+	}
+	sort.Strings(out.Containers)
+	return out
+}
+
+// InspectNetwork finds a network by name or ID, with its endpoints.
+func (d *Docker) InspectNetwork(ctx context.Context, name string) (Network, error) {
+	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
+	if err != nil {
+		return Network{}, d.wrap(fmt.Sprintf("inspect network %q", name), err)
+	}
+	return fromNetwork(n), nil
+}
+
+// CreateNetwork creates network r.Key of project r.Project, named
+// r.Config.Name (compose-go sets "<project>_<key>"; that is also the default)
+// with Compose's labels. An external network is never created: it is looked
+// up, and ErrNotFound when missing.
+func (d *Docker) CreateNetwork(ctx context.Context, r NetworkRequest) (Network, error) {
+	c := r.Config
+	name := c.Name
+	if name == "" {
+		name = r.Project + "_" + r.Key
+	}
+	if c.External {
+		n, err := d.InspectNetwork(ctx, name)
+		if err != nil {
+			return Network{}, fmt.Errorf("external network %q of project %q: %w", name, r.Project, err)
+		}
+		return n, nil
+	}
+	op := fmt.Sprintf("create network %q", name)
+	api, err := d.version(ctx)
+	if err != nil {
+		return Network{}, fmt.Errorf("%s: %w", op, err)
+	}
+	labels := map[string]string{}
+	for k, v := range c.Labels {
+		labels[k] = v
+	}
+	for k, v := range c.CustomLabels {
+		labels[k] = v
+	}
+	labels[LabelProject] = r.Project
+	labels[LabelNetwork] = r.Key
+	labels[LabelVersion] = ComposeVersion
+	labels[LabelStackHash] = NetworkHash(c)
+	opts := network.CreateOptions{
+		Driver:     c.Driver,
+		Options:    c.DriverOpts,
+		Internal:   c.Internal,
+		Attachable: c.Attachable,
+		EnableIPv6: c.EnableIPv6,
+		Labels:     labels,
+	}
+	if versions.GreaterThanOrEqualTo(api, "1.47") {
+		opts.EnableIPv4 = c.EnableIPv4
+	} else if c.EnableIPv4 != nil && !*c.EnableIPv4 {
+		return Network{}, fmt.Errorf("%s: enable_ipv4: false needs Docker Engine API 1.47 (engine: %s)", op, api)
+	}
+	if c.Ipam.Driver != "" || len(c.Ipam.Config) > 0 || len(c.Ipam.Options) > 0 {
+		ipam := &network.IPAM{Driver: c.Ipam.Driver, Options: c.Ipam.Options}
+		for _, p := range c.Ipam.Config {
+			if p == nil {
+				continue
+			}
+			ipam.Config = append(ipam.Config, network.IPAMConfig{
+				Subnet:     p.Subnet,
+				IPRange:    p.IPRange,
+				Gateway:    p.Gateway,
+				AuxAddress: p.AuxiliaryAddresses,
+			})
+		}
+		opts.IPAM = ipam
+	}
+	resp, err := d.cli.NetworkCreate(ctx, name, opts)
+	if err != nil {
+		return Network{}, d.wrap(op, err)
+	}
+	driver := c.Driver
+	if driver == "" {
+		driver = "bridge"
+	}
+	return Network{ID: resp.ID, Name: name, Driver: driver, Labels: labels}, nil
+}
+
+// RemoveNetwork removes a network; one with endpoints is ErrConflict.
+func (d *Docker) RemoveNetwork(ctx context.Context, id string) error {
+	return d.wrap(fmt.Sprintf("remove network %q", id), d.cli.NetworkRemove(ctx, id))
+}
+
+// DisconnectNetwork force-disconnects a container from a network. container
+// may also be a key of the network's endpoints that names no container (a
+// stale endpoint, moby issue 42119): the endpoint's name is then used.
+func (d *Docker) DisconnectNetwork(ctx context.Context, networkID, containerID string) error {
+	op := fmt.Sprintf("disconnect container %q from network %q", containerID, networkID)
+	err := d.cli.NetworkDisconnect(ctx, networkID, containerID, true)
+	if err == nil || !cerrdefs.IsNotFound(err) {
+		return d.wrap(op, err)
+	}
+	n, ierr := d.cli.NetworkInspect(ctx, networkID, network.InspectOptions{})
+	if ierr != nil {
+		return d.wrap(op, err)
+	}
+	ep, ok := n.Containers[containerID]
+	if !ok || ep.Name == "" || ep.Name == containerID {
+		return d.wrap(op, err)
+	}
+	return d.wrap(op, d.cli.NetworkDisconnect(ctx, networkID, ep.Name, true))
+}
