@@ -81,8 +81,8 @@ fi
 if ! command -v debootstrap >/dev/null 2>&1; then
     log "installing debootstrap with apt-get"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends debootstrap >/dev/null ||
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null || die "apt-get update failed"
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends debootstrap >/dev/null ||
         die "could not install debootstrap (apt-get install debootstrap)"
 fi
 
