@@ -65,7 +65,7 @@ const apiMultiNetworkCreate = "1.44"
 // Invalid values give an error that names the service and the key.
 func ContainerConfig(r CreateRequest, apiVersion string) (CreateConfig, error) {
 	if r.Project == nil {
-		return CreateConfig{}, fmt.Errorf("service %q: no project given", r.Service.Name)
+		return CreateConfig{}, &ConfigError{Service: r.Service.Name, Msg: "no project given"}
 	}
 	b := &builder{
 		r:   r,
@@ -109,6 +109,48 @@ func ContainerConfig(r CreateRequest, apiVersion string) (CreateConfig, error) {
 	return out, nil
 }
 
+// ConfigError is a value of a service that no container configuration can
+// be built from. Service and Key say where it is.
+type ConfigError struct {
+	Service string
+	Key     string // e.g. "restart" or "healthcheck.interval"
+	Msg     string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("service %q: %s", e.Service, e.Msg)
+	}
+	return fmt.Sprintf("service %q: %s: %s", e.Service, e.Key, e.Msg)
+}
+
+// Replica returns c for container number n of the service, with labels
+// added: the number label set, every map and slice a create may change
+// copied, so replicas of one configuration never share them.
+func (c CreateConfig) Replica(n int, labels map[string]string) CreateConfig {
+	out := c.clone()
+	out.Config.Labels[LabelNumber] = strconv.Itoa(n)
+	for k, v := range labels {
+		out.Config.Labels[k] = v
+	}
+	return out
+}
+
+// clone copies what CreateContainer changes: the labels, the binds and the
+// anonymous volumes.
+func (c CreateConfig) clone() CreateConfig {
+	cfg := *c.Config
+	cfg.Labels = maps.Clone(cfg.Labels)
+	if cfg.Labels == nil {
+		cfg.Labels = map[string]string{}
+	}
+	cfg.Volumes = maps.Clone(cfg.Volumes)
+	host := *c.HostConfig
+	host.Binds = slices.Clone(host.Binds)
+	c.Config, c.HostConfig = &cfg, &host
+	return c
+}
+
 // builder holds the state of one ContainerConfig call.
 type builder struct {
 	r   CreateRequest
@@ -124,9 +166,9 @@ type builder struct {
 	linkList []string
 }
 
-// errf returns an error naming the service and the key.
+// errf returns a *ConfigError naming the service and the key.
 func (b *builder) errf(key, format string, args ...any) error {
-	return fmt.Errorf("service %q: %s: %s", b.s.Name, key, fmt.Sprintf(format, args...))
+	return &ConfigError{Service: b.s.Name, Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (b *builder) apiAtLeast(v string) bool {
@@ -964,4 +1006,10 @@ func InheritVolumes(c *CreateConfig, s types.ServiceConfig, imageVolumes map[str
 	if len(c.Config.Volumes) == 0 {
 		c.Config.Volumes = nil
 	}
+}
+
+// AliasEndpoint is the endpoint of a container on a network with aliases
+// only: how a container of a service stack cannot configure rejoins it.
+func AliasEndpoint(name string, aliases ...string) Endpoint {
+	return Endpoint{Network: name, Settings: &network.EndpointSettings{Aliases: aliases}}
 }

@@ -30,6 +30,10 @@ type Docker struct {
 	// UnreachableError (the client replaces it with a generic text).
 	lastDialErr atomic.Pointer[error]
 
+	// names are the containers' names this client has seen, so that
+	// errors name containers as the user knows them, not by ID.
+	names nameBook
+
 	mu         sync.Mutex
 	apiVersion string // negotiated, "" until the first need
 	// netLocks serialise endpoint removals per network (see quirks.go).
@@ -150,9 +154,12 @@ func (d *Docker) wrap(op string, err error) error {
 		kind = ErrConflict
 	case cerrdefs.IsPermissionDenied(err) || cerrdefs.IsInvalidArgument(err) || cerrdefs.IsFailedPrecondition(err):
 		// dockerd 20.10 answers 403 for a network name taken or in use.
-		if strings.Contains(msg, "already exists") || strings.Contains(msg, "active endpoints") || strings.Contains(msg, "in use") {
+		if strings.Contains(msg, "already exists") || strings.Contains(msg, "in use") {
 			kind = ErrConflict
 		}
+	}
+	if strings.Contains(msg, "active endpoints") {
+		kind = errors.Join(ErrConflict, ErrActiveEndpoints)
 	}
 	msg = dedupe(strings.TrimPrefix(msg, daemonErrorPrefix))
 	return &opError{op: op, kind: kind, err: &engineError{msg: msg, err: err}}
@@ -179,6 +186,11 @@ type engineError struct {
 
 func (e *engineError) Error() string { return e.msg }
 func (e *engineError) Unwrap() error { return e.err }
+
+// APIVersion returns the negotiated API version, asking the engine once.
+func (d *Docker) APIVersion(ctx context.Context) (string, error) {
+	return d.version(ctx)
+}
 
 // version returns the negotiated API version, asking the engine once.
 func (d *Docker) version(ctx context.Context) (string, error) {
@@ -236,4 +248,42 @@ func projectFilter(f Filter) filters.Args {
 
 func wantService(f Filter, service string) bool {
 	return len(f.Services) == 0 || slices.Contains(f.Services, service)
+}
+
+// nameBook maps container IDs to names. It is safe for concurrent use.
+type nameBook struct {
+	mu    sync.Mutex
+	names map[string]string
+}
+
+// learn records the name of container id.
+func (b *nameBook) learn(id, name string) {
+	if id == "" || name == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.names == nil {
+		b.names = map[string]string{}
+	}
+	b.names[id] = name
+}
+
+// of returns the name of container id when known, else id itself (the
+// caller may have passed a name).
+func (b *nameBook) of(id string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if name, ok := b.names[id]; ok {
+		return name
+	}
+	return id
+}
+
+// renamed records a successful rename and passes err through.
+func (d *Docker) renamed(id, name string, err error) error {
+	if err == nil {
+		d.names.learn(id, name)
+	}
+	return err
 }

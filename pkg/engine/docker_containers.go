@@ -41,6 +41,7 @@ func (d *Docker) ListContainers(ctx context.Context, f Filter) ([]Container, err
 			continue
 		}
 		out = append(out, fromSummary(c))
+		d.names.learn(c.ID, out[len(out)-1].Name)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Project != out[j].Project {
@@ -62,7 +63,7 @@ func fromSummary(c container.Summary) Container {
 	out.ID = c.ID
 	out.Name = summaryName(c.Names)
 	out.Image = c.Image
-	out.State = c.State
+	out.State = State(c.State)
 	out.Status = c.Status
 	out.Health = healthFromStatus(c.Status)
 	out.Created = time.Unix(c.Created, 0)
@@ -117,33 +118,26 @@ func healthFromStatus(status string) string {
 	return ""
 }
 
-// CreateContainer creates one replica of a service (see ContainerConfig),
-// then connects the networks the engine did not take at create. Unless the
-// caller gives LabelImage in r.Labels or the service's CustomLabels, it
-// inspects the image once to write its ID there, as Compose does; with
-// r.InheritVolumesFrom it also inspects that container to take over its
-// anonymous volumes. A missing image is ErrNotFound.
-func (d *Docker) CreateContainer(ctx context.Context, r CreateRequest) (Container, error) {
-	op := fmt.Sprintf("create container %q", r.Name)
-	api, err := d.version(ctx)
-	if err != nil {
-		return Container{}, fmt.Errorf("%s: %w", op, err)
-	}
-	cc, err := ContainerConfig(r, api)
-	if err != nil {
-		return Container{}, fmt.Errorf("%s: %w", op, err)
-	}
+// CreateContainer creates the container of spec, then connects the networks
+// the engine did not take at create. Unless spec's configuration carries
+// LabelImage, it inspects the image once to write its ID there, as Compose
+// does; with spec.InheritVolumesFrom it also inspects that container to take
+// over its anonymous volumes. A missing image is ErrNotFound. spec is not
+// changed.
+func (d *Docker) CreateContainer(ctx context.Context, spec ContainerSpec) (Container, error) {
+	op := fmt.Sprintf("create container %q", spec.Name)
+	cc := spec.Config.clone()
 	_, haveImageID := cc.Config.Labels[LabelImage]
-	if !haveImageID || r.InheritVolumesFrom != "" {
+	if !haveImageID || spec.InheritVolumesFrom != "" {
 		img, err := d.cli.ImageInspect(ctx, cc.Config.Image)
 		if err != nil {
-			return Container{}, d.wrap(fmt.Sprintf("%s: image %q of service %q", op, cc.Config.Image, r.Service.Name), err)
+			return Container{}, d.wrap(fmt.Sprintf("%s: image %q", op, cc.Config.Image), err)
 		}
 		if !haveImageID {
 			cc.Config.Labels[LabelImage] = img.ID
 		}
-		if r.InheritVolumesFrom != "" {
-			prev, err := d.InspectContainer(ctx, r.InheritVolumesFrom)
+		if spec.InheritVolumesFrom != "" {
+			prev, err := d.InspectContainer(ctx, spec.InheritVolumesFrom)
 			if err != nil {
 				return Container{}, fmt.Errorf("%s: volumes of the previous container: %w", op, err)
 			}
@@ -151,13 +145,14 @@ func (d *Docker) CreateContainer(ctx context.Context, r CreateRequest) (Containe
 			if img.Config != nil {
 				imageVolumes = img.Config.Volumes
 			}
-			InheritVolumes(&cc, r.Service, imageVolumes, prev.Mounts)
+			InheritVolumes(&cc, spec.Service, imageVolumes, prev.Mounts)
 		}
 	}
-	resp, err := d.cli.ContainerCreate(ctx, cc.Config, cc.HostConfig, cc.Networking, cc.Platform, r.Name)
+	resp, err := d.cli.ContainerCreate(ctx, cc.Config, cc.HostConfig, cc.Networking, cc.Platform, spec.Name)
 	if err != nil {
 		return Container{}, d.wrap(op, err)
 	}
+	d.names.learn(resp.ID, spec.Name)
 	for _, ep := range cc.Connect {
 		if err := d.cli.NetworkConnect(ctx, ep.Network, resp.ID, ep.Settings); err != nil {
 			err = d.wrap(fmt.Sprintf("%s: connect network %q", op, ep.Network), err)
@@ -165,16 +160,16 @@ func (d *Docker) CreateContainer(ctx context.Context, r CreateRequest) (Containe
 			rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
 			if rmErr := d.cli.ContainerRemove(rmCtx, resp.ID, container.RemoveOptions{Force: true}); rmErr != nil {
-				return Container{}, errors.Join(err, d.wrap(fmt.Sprintf("remove container %q", r.Name), rmErr))
+				return Container{}, errors.Join(err, d.wrap(fmt.Sprintf("remove container %q", spec.Name), rmErr))
 			}
 			return Container{}, err
 		}
 	}
 	out := containerFromLabels(cc.Config.Labels)
 	out.ID = resp.ID
-	out.Name = r.Name
+	out.Name = spec.Name
 	out.Image = cc.Config.Image
-	out.State = container.StateCreated
+	out.State = StateCreated
 	if cc.Networking != nil {
 		for name := range cc.Networking.EndpointsConfig {
 			out.Networks = append(out.Networks, name)
@@ -189,7 +184,7 @@ func (d *Docker) CreateContainer(ctx context.Context, r CreateRequest) (Containe
 
 // StartContainer starts a created or stopped container.
 func (d *Docker) StartContainer(ctx context.Context, id string) error {
-	return d.wrap(fmt.Sprintf("start container %q", id), d.cli.ContainerStart(ctx, id, container.StartOptions{}))
+	return d.wrap(fmt.Sprintf("start container %q", d.names.of(id)), d.cli.ContainerStart(ctx, id, container.StartOptions{}))
 }
 
 // StopContainer sends the stop signal and kills after timeout (nil: the
@@ -203,12 +198,12 @@ func (d *Docker) StopContainer(ctx context.Context, id string, timeout *time.Dur
 		}
 		opts.Timeout = &secs
 	}
-	return d.wrap(fmt.Sprintf("stop container %q", id), d.cli.ContainerStop(ctx, id, opts))
+	return d.wrap(fmt.Sprintf("stop container %q", d.names.of(id)), d.cli.ContainerStop(ctx, id, opts))
 }
 
 // KillContainer sends signal ("" is SIGKILL).
 func (d *Docker) KillContainer(ctx context.Context, id, signal string) error {
-	return d.wrap(fmt.Sprintf("kill container %q", id), d.cli.ContainerKill(ctx, id, signal))
+	return d.wrap(fmt.Sprintf("kill container %q", d.names.of(id)), d.cli.ContainerKill(ctx, id, signal))
 }
 
 // RemoveContainer removes a container; a running one only with o.Force.
@@ -224,22 +219,22 @@ func (d *Docker) RemoveContainer(ctx context.Context, id string, o RemoveOptions
 		}
 	}
 	err := d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: o.Force, RemoveVolumes: o.Volumes})
-	return d.wrap(fmt.Sprintf("remove container %q", id), err)
+	return d.wrap(fmt.Sprintf("remove container %q", d.names.of(id)), err)
 }
 
 // RenameContainer renames a container.
 func (d *Docker) RenameContainer(ctx context.Context, id, name string) error {
-	return d.wrap(fmt.Sprintf("rename container %q to %q", id, name), d.cli.ContainerRename(ctx, id, name))
+	return d.wrap(fmt.Sprintf("rename container %q to %q", d.names.of(id), name), d.renamed(id, name, d.cli.ContainerRename(ctx, id, name)))
 }
 
 // PauseContainer pauses a running container.
 func (d *Docker) PauseContainer(ctx context.Context, id string) error {
-	return d.wrap(fmt.Sprintf("pause container %q", id), d.cli.ContainerPause(ctx, id))
+	return d.wrap(fmt.Sprintf("pause container %q", d.names.of(id)), d.cli.ContainerPause(ctx, id))
 }
 
 // UnpauseContainer resumes a paused container.
 func (d *Docker) UnpauseContainer(ctx context.Context, id string) error {
-	return d.wrap(fmt.Sprintf("unpause container %q", id), d.cli.ContainerUnpause(ctx, id))
+	return d.wrap(fmt.Sprintf("unpause container %q", d.names.of(id)), d.cli.ContainerUnpause(ctx, id))
 }
 
 // InspectContainer returns the details of a container by ID or name. Status
@@ -247,7 +242,7 @@ func (d *Docker) UnpauseContainer(ctx context.Context, id string) error {
 func (d *Docker) InspectContainer(ctx context.Context, id string) (ContainerDetails, error) {
 	c, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return ContainerDetails{}, d.wrap(fmt.Sprintf("inspect container %q", id), err)
+		return ContainerDetails{}, d.wrap(fmt.Sprintf("inspect container %q", d.names.of(id)), err)
 	}
 	var labels map[string]string
 	if c.Config != nil {
@@ -256,13 +251,14 @@ func (d *Docker) InspectContainer(ctx context.Context, id string) (ContainerDeta
 	out := ContainerDetails{Container: containerFromLabels(labels)}
 	out.ID = c.ID
 	out.Name = strings.TrimPrefix(c.Name, "/")
+	d.names.learn(out.ID, out.Name)
 	out.Created = parseTime(c.Created)
 	if c.Config != nil {
 		out.Image = c.Config.Image
 		out.TTY = c.Config.Tty
 	}
 	if s := c.State; s != nil {
-		out.State = s.Status
+		out.State = State(s.Status)
 		out.Running = s.Running
 		out.ExitCode = s.ExitCode
 		out.Error = s.Error
@@ -318,7 +314,7 @@ func parseTime(s string) time.Time {
 // WaitContainer blocks until the container is not running and returns its
 // exit code. A container that has already exited returns at once.
 func (d *Docker) WaitContainer(ctx context.Context, id string) (int, error) {
-	op := fmt.Sprintf("wait for container %q", id)
+	op := fmt.Sprintf("wait for container %q", d.names.of(id))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// "not-running" rather than "next-exit": no race with an exit that
@@ -351,7 +347,7 @@ func (d *Docker) WaitContainer(ctx context.Context, id string) (int, error) {
 // following, a json-file log this process can read is read from disk, which
 // is many times faster than the API (logfile.go).
 func (d *Docker) Logs(ctx context.Context, id string, o LogOptions, stdout, stderr io.Writer) error {
-	op := fmt.Sprintf("logs of container %q", id)
+	op := fmt.Sprintf("logs of container %q", d.names.of(id))
 	c, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
 		return d.wrap(op, err)

@@ -15,7 +15,7 @@ import (
 // Exec runs a process in a running container. The process's streams are
 // connected to r.Streams; its exit code is read once its output has ended.
 func (d *Docker) Exec(ctx context.Context, id string, r ExecRequest) (int, error) {
-	op := fmt.Sprintf("exec in container %q", id)
+	op := fmt.Sprintf("exec in container %q", d.names.of(id))
 	opts := container.ExecOptions{
 		User:         r.User,
 		Privileged:   r.Privileged,
@@ -106,7 +106,7 @@ func (d *Docker) execExitCode(ctx context.Context, execID, op string) (int, erro
 // AttachContainer attaches s to a container's streams. The output is copied
 // from now on, in the background; the returned wait blocks until it ends.
 func (d *Docker) AttachContainer(ctx context.Context, id string, s Streams) (func() error, error) {
-	op := fmt.Sprintf("attach to container %q", id)
+	op := fmt.Sprintf("attach to container %q", d.names.of(id))
 	resp, err := d.cli.ContainerAttach(ctx, id, container.AttachOptions{
 		Stream: true,
 		Stdin:  s.Stdin != nil,
@@ -132,7 +132,7 @@ func (d *Docker) AttachContainer(ctx context.Context, id string, s Streams) (fun
 // ResizeContainer sets the terminal size of a running container.
 func (d *Docker) ResizeContainer(ctx context.Context, id string, size TermSize) error {
 	err := d.cli.ContainerResize(ctx, id, container.ResizeOptions{Height: size.Height, Width: size.Width})
-	return d.wrap(fmt.Sprintf("resize container %q", id), err)
+	return d.wrap(fmt.Sprintf("resize container %q", d.names.of(id)), err)
 }
 
 // pump copies s.Stdin to a hijacked connection and its output to s.Stdout

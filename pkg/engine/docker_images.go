@@ -8,16 +8,6 @@ import (
 	"github.com/docker/docker/api/types/image"
 )
 
-// Hashes computes the labels a container created from r would carry on
-// this engine.
-func (d *Docker) Hashes(ctx context.Context, r CreateRequest) (Hashes, error) {
-	api, err := d.version(ctx)
-	if err != nil {
-		return Hashes{}, err
-	}
-	return ServiceHashes(r, api)
-}
-
 // ImageIDs resolves image references to IDs with one list call. References
 // that are not present, or that a list filter cannot match (digests, IDs),
 // are left out of the result.

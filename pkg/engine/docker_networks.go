@@ -52,12 +52,8 @@ func (d *Docker) InspectNetwork(ctx context.Context, name string) (Network, erro
 // with Compose's labels. An external network is never created: it is looked
 // up, and ErrNotFound when missing.
 func (d *Docker) CreateNetwork(ctx context.Context, r NetworkRequest) (Network, error) {
-	c := r.Config
-	name := c.Name
-	if name == "" {
-		name = r.Project + "_" + r.Key
-	}
-	if c.External {
+	name := networkName(r)
+	if r.Config.External {
 		n, err := d.InspectNetwork(ctx, name)
 		if err != nil {
 			return Network{}, fmt.Errorf("external network %q of project %q: %w", name, r.Project, err)
@@ -69,6 +65,41 @@ func (d *Docker) CreateNetwork(ctx context.Context, r NetworkRequest) (Network, 
 	if err != nil {
 		return Network{}, fmt.Errorf("%s: %w", op, err)
 	}
+	opts, err := networkOptions(r, api)
+	if err != nil {
+		return Network{}, fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := d.cli.NetworkCreate(ctx, name, opts)
+	if err != nil {
+		return Network{}, d.wrap(op, err)
+	}
+	driver := r.Config.Driver
+	if driver == "" {
+		driver = "bridge"
+	}
+	return Network{ID: resp.ID, Name: name, Driver: driver, Labels: opts.Labels}, nil
+}
+
+// ValidateNetwork reports what keeps network r from being created on an
+// engine speaking apiVersion, without calling the engine.
+func ValidateNetwork(r NetworkRequest, apiVersion string) error {
+	if r.Config.External {
+		return nil
+	}
+	_, err := networkOptions(r, apiVersion)
+	return err
+}
+
+func networkName(r NetworkRequest) string {
+	if r.Config.Name != "" {
+		return r.Config.Name
+	}
+	return r.Project + "_" + r.Key
+}
+
+// networkOptions are the engine's options for creating network r.
+func networkOptions(r NetworkRequest, api string) (network.CreateOptions, error) {
+	c := r.Config
 	labels := map[string]string{}
 	for k, v := range c.Labels {
 		labels[k] = v
@@ -88,10 +119,10 @@ func (d *Docker) CreateNetwork(ctx context.Context, r NetworkRequest) (Network, 
 		EnableIPv6: c.EnableIPv6,
 		Labels:     labels,
 	}
-	if versions.GreaterThanOrEqualTo(api, "1.47") {
+	if api == "" || versions.GreaterThanOrEqualTo(api, "1.47") {
 		opts.EnableIPv4 = c.EnableIPv4
 	} else if c.EnableIPv4 != nil && !*c.EnableIPv4 {
-		return Network{}, fmt.Errorf("%s: enable_ipv4: false needs Docker Engine API 1.47 (engine: %s)", op, api)
+		return opts, fmt.Errorf("network %q: enable_ipv4: false needs Docker Engine API 1.47 (engine: %s)", r.Key, api)
 	}
 	if c.Ipam.Driver != "" || len(c.Ipam.Config) > 0 || len(c.Ipam.Options) > 0 {
 		ipam := &network.IPAM{Driver: c.Ipam.Driver, Options: c.Ipam.Options}
@@ -108,15 +139,13 @@ func (d *Docker) CreateNetwork(ctx context.Context, r NetworkRequest) (Network, 
 		}
 		opts.IPAM = ipam
 	}
-	resp, err := d.cli.NetworkCreate(ctx, name, opts)
-	if err != nil {
-		return Network{}, d.wrap(op, err)
-	}
-	driver := c.Driver
-	if driver == "" {
-		driver = "bridge"
-	}
-	return Network{ID: resp.ID, Name: name, Driver: driver, Labels: labels}, nil
+	return opts, nil
+}
+
+// ConnectNetwork connects a container to a network with ep's settings.
+func (d *Docker) ConnectNetwork(ctx context.Context, networkID, containerID string, ep Endpoint) error {
+	op := fmt.Sprintf("connect container %q to network %q", d.names.of(containerID), networkID)
+	return d.wrap(op, d.cli.NetworkConnect(ctx, networkID, containerID, ep.Settings))
 }
 
 // RemoveNetwork removes a network; one with endpoints is ErrConflict.
@@ -128,7 +157,7 @@ func (d *Docker) RemoveNetwork(ctx context.Context, id string) error {
 // may also be a key of the network's endpoints that names no container (a
 // stale endpoint, moby issue 42119): the endpoint's name is then used.
 func (d *Docker) DisconnectNetwork(ctx context.Context, networkID, containerID string) error {
-	op := fmt.Sprintf("disconnect container %q from network %q", containerID, networkID)
+	op := fmt.Sprintf("disconnect container %q from network %q", d.names.of(containerID), networkID)
 	err := d.cli.NetworkDisconnect(ctx, networkID, containerID, true)
 	if err == nil || !cerrdefs.IsNotFound(err) {
 		return d.wrap(op, err)

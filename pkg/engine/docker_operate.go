@@ -18,7 +18,7 @@ func (d *Docker) RestartContainer(ctx context.Context, id string, timeout *time.
 		secs := max(int(math.Ceil(timeout.Seconds())), 0)
 		opts.Timeout = &secs
 	}
-	return d.wrap(fmt.Sprintf("restart container %q", id), d.cli.ContainerRestart(ctx, id, opts))
+	return d.wrap(fmt.Sprintf("restart container %q", d.names.of(id)), d.cli.ContainerRestart(ctx, id, opts))
 }
 
 // TopContainer lists the processes of a running container.
@@ -29,7 +29,7 @@ func (d *Docker) TopContainer(ctx context.Context, id, psArgs string) (Top, erro
 	}
 	resp, err := d.cli.ContainerTop(ctx, id, args)
 	if err != nil {
-		return Top{}, d.wrap(fmt.Sprintf("processes of container %q", id), err)
+		return Top{}, d.wrap(fmt.Sprintf("processes of container %q", d.names.of(id)), err)
 	}
 	return Top{Titles: resp.Titles, Processes: resp.Processes}, nil
 }

@@ -137,13 +137,22 @@ func (et *engineTest) setUp(ctx context.Context, t *testing.T, p *types.Project)
 	}
 }
 
-func (et *engineTest) request(t *testing.T, p *types.Project, service string, n int) CreateRequest {
+func (et *engineTest) request(t *testing.T, p *types.Project, service string, n int) ContainerSpec {
 	t.Helper()
 	s, err := p.GetService(service)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return CreateRequest{Project: p, Service: s, Name: p.Name + "-" + service + "-" + strconv.Itoa(n), Number: n}
+	api, err := et.d.APIVersion(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := p.Name + "-" + service + "-" + strconv.Itoa(n)
+	cc, err := ContainerConfig(CreateRequest{Project: p, Service: s, Name: name, Number: n}, api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ContainerSpec{Name: name, Config: cc, Service: s}
 }
 
 // eventRecorder collects events until told to stop.

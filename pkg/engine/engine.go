@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/docker/api"
 )
 
 // Sentinel errors returned by every Engine implementation. Test them with
@@ -16,6 +17,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means the name is taken or the object is in use.
 	ErrConflict = errors.New("conflict")
+	// ErrActiveEndpoints means a network cannot be removed because
+	// containers (or stale endpoints) are still attached. It comes with
+	// ErrConflict.
+	ErrActiveEndpoints = errors.New("network has active endpoints")
 )
 
 // Engine is the set of engine calls the project needs. Every call that takes
@@ -27,8 +32,9 @@ type Engine interface {
 	// ListContainers returns the containers labelled with f.Project, in one
 	// call; an empty f.Project means the containers of every project.
 	ListContainers(ctx context.Context, f Filter) ([]Container, error)
-	// CreateContainer creates the container for one replica of a service.
-	CreateContainer(ctx context.Context, r CreateRequest) (Container, error)
+	// CreateContainer creates a container from a configuration built by
+	// ContainerConfig.
+	CreateContainer(ctx context.Context, spec ContainerSpec) (Container, error)
 	StartContainer(ctx context.Context, id string) error
 	// StopContainer sends the stop signal and kills after timeout (nil: the
 	// container's own stop timeout).
@@ -57,6 +63,9 @@ type Engine interface {
 	InspectNetwork(ctx context.Context, name string) (Network, error)
 	CreateNetwork(ctx context.Context, r NetworkRequest) (Network, error)
 	RemoveNetwork(ctx context.Context, id string) error
+	// ConnectNetwork connects a container to a network with the endpoint's
+	// settings (its Network field is ignored).
+	ConnectNetwork(ctx context.Context, network, container string, ep Endpoint) error
 	// DisconnectNetwork force-disconnects a container (or a stale endpoint
 	// name) from a network.
 	DisconnectNetwork(ctx context.Context, network, container string) error
@@ -72,9 +81,9 @@ type Engine interface {
 	// ImageIDs resolves image references to local image IDs in one list
 	// call; missing ones are left out.
 	ImageIDs(ctx context.Context, refs []string) (map[string]string, error)
-	// Hashes returns the labels a container created from r would carry,
-	// which decide whether an existing container is kept.
-	Hashes(ctx context.Context, r CreateRequest) (Hashes, error)
+	// APIVersion returns the API version both sides speak, negotiated with
+	// the engine on the first call, which configurations are built for.
+	APIVersion(ctx context.Context) (string, error)
 
 	// Operator holds the everyday container operations (operate.go).
 	Operator
@@ -116,7 +125,7 @@ type Container struct {
 	Service string
 	Number  int
 	OneOff  bool
-	State   string // created, running, paused, restarting, exited, dead
+	State   State
 	Status  string // the engine's human text, e.g. "Up 3 minutes (healthy)"
 	Health  string // "", "starting", "healthy", "unhealthy"
 	Created time.Time
@@ -165,6 +174,16 @@ type CreateRequest struct {
 	Peers map[string]string
 	// Labels are added to the service's own and Compose's labels.
 	Labels map[string]string
+}
+
+// ContainerSpec is a container to create: its name and the configuration
+// ContainerConfig built for it.
+type ContainerSpec struct {
+	Name   string
+	Config CreateConfig
+	// Service is the service the configuration was built from; its volumes
+	// say which anonymous volumes a replacement inherits.
+	Service types.ServiceConfig
 	// InheritVolumesFrom, when set, is the ID of a container whose anonymous
 	// volumes the new one takes over (recreate).
 	InheritVolumesFrom string
@@ -244,3 +263,7 @@ type Image struct {
 	Size    int64 // bytes
 	Created time.Time
 }
+
+// NewestAPI is the newest engine API version this build speaks: what
+// configurations are checked against when no engine is asked (stack config).
+const NewestAPI = api.DefaultVersion

@@ -117,15 +117,11 @@ func DiffFields(old, new string) []string {
 	return diff
 }
 
-// ServiceHashes computes the hashes a container created from r would carry,
-// for an engine speaking apiVersion.
-func ServiceHashes(r CreateRequest, apiVersion string) (Hashes, error) {
-	cc, err := ContainerConfig(r, apiVersion)
-	if err != nil {
-		return Hashes{}, err
-	}
-	l := cc.Config.Labels
-	return Hashes{Compose: l[LabelConfigHash], Stack: l[LabelStackHash], Fields: l[LabelStackFields]}, nil
+// HashesOf returns the hashes a configuration built by ContainerConfig
+// carries in its labels.
+func HashesOf(c CreateConfig) Hashes {
+	l := c.Config.Labels
+	return Hashes{Compose: l[LabelConfigHash], Stack: l[LabelStackHash], Fields: l[LabelStackFields]}
 }
 
 // NetworkHash is the value of LabelStackHash on a network: a hash of the
@@ -142,10 +138,19 @@ func VolumeHash(c types.VolumeConfig) string {
 // serviceNetworksHash hashes the configurations of the project networks s
 // joins; "" when it joins none of them.
 func serviceNetworksHash(p *types.Project, s types.ServiceConfig) string {
+	if s.NetworkMode != "" {
+		return ""
+	}
 	keys := make([]string, 0, len(s.Networks))
 	for k := range s.Networks {
 		if _, ok := p.Networks[k]; ok {
 			keys = append(keys, k)
+		}
+	}
+	if len(s.Networks) == 0 {
+		// The builder joins the default network then (networking).
+		if _, ok := p.Networks["default"]; ok {
+			keys = append(keys, "default")
 		}
 	}
 	if len(keys) == 0 {

@@ -51,7 +51,7 @@ func (d *Docker) releaseEndpoints(ctx context.Context, id string, listed *Contai
 // from the caller's list entry when there is one, else from an inspect.
 func (d *Docker) endpointsOf(ctx context.Context, id string, listed *Container) (bool, []string, error) {
 	if listed != nil {
-		return listed.State == "running" || listed.State == "paused" || listed.State == "restarting", listed.Networks, nil
+		return listed.State.Up(), listed.Networks, nil
 	}
 	info, err := d.cli.ContainerInspect(ctx, id)
 	if cerrdefs.IsNotFound(err) {

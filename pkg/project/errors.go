@@ -2,7 +2,11 @@ package project
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // ErrNoStackFile is wrapped by the error Load returns when no -f is given and
@@ -43,3 +47,28 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// FileOf is the stack file to name in an error about p: its only file,
+// shown as Error shows files; "" when p was loaded from several.
+func FileOf(p *types.Project) string {
+	if len(p.ComposeFiles) != 1 {
+		return ""
+	}
+	return DisplayPath(p.ComposeFiles[0])
+}
+
+// DisplayPath shows a stack file's path as errors name files: relative to
+// the working directory when inside it, "<stdin>" for standard input.
+func DisplayPath(path string) string {
+	if path == "-" {
+		return stdinName
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	if rel, err := filepath.Rel(wd, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return rel
+	}
+	return path
+}

@@ -2,16 +2,12 @@ package stack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"sync"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/types"
-
 	"github.com/stack-orchestrator/stack/pkg/engine"
-	"github.com/stack-orchestrator/stack/pkg/graph"
 )
 
 // teardownTimeout bounds the graceful stop of a foreground up after the
@@ -26,8 +22,7 @@ const (
 
 // exitNote reports that a container of the run exited.
 type exitNote struct {
-	key  string
-	node *cnode
+	m    member
 	code int
 	err  error
 }
@@ -38,18 +33,22 @@ type exitNote struct {
 //
 //   - when every watched container has exited, attach returns (the others
 //     keep running);
-//   - with o.AbortOnExit (or o.ExitCodeFrom), the first watched container
-//     to exit, and with o.AbortOnFailure the first to exit with a code other
-//     than 0, stops every other container of the run, dependents first;
+//   - with CascadeStop, the first watched container to exit, and with
+//     CascadeFail the first to exit with a code other than 0, stops every
+//     other container of the run, dependents first;
 //   - when ctx ends (Ctrl-C), the run's containers are stopped the same way,
 //     or killed when o.Kill closes, and ctx's error is returned.
 //
 // The result is an *ExitError carrying the exit code of the first container
 // of o.ExitCodeFrom to exit, or else of the container that ended the run,
 // when that code is not 0.
-func (s *Stack) attach(ctx context.Context, p *types.Project, run *running, o UpOptions) error {
-	follow, watched := attachSets(p, run, o)
-	abortOnExit := o.AbortOnExit || (o.ExitCodeFrom != "" && !o.AbortOnFailure)
+func (s *Stack) attach(ctx context.Context, run *running, o UpOptions) error {
+	follow, watched := attachSets(run, o)
+	cascade := o.Cascade
+	if cascade == CascadeNone && o.ExitCodeFrom != "" {
+		// Compose's rule: --exit-code-from implies --abort-on-container-exit.
+		cascade = CascadeStop
+	}
 
 	// Followers outlive ctx: after an interrupt they show the containers
 	// stopping, until the stop is done.
@@ -61,26 +60,25 @@ func (s *Stack) attach(ctx context.Context, p *types.Project, run *running, o Up
 		wg.Wait()
 	}()
 	pending := 0
-	for _, key := range sortedKeys(run.nodes) {
-		n := run.nodes[key]
-		if n.id == "" || !follow[key] && !watched[key] {
+	for _, m := range run.members {
+		if m.id == "" || !follow[m.name] && !watched[m.name] {
 			continue
 		}
-		if watched[key] {
+		if watched[m.name] {
 			pending++
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if follow[key] {
-				s.follow(lctx, n, o.Attach)
+			if follow[m.name] {
+				s.follow(lctx, m, o.Attach)
 			}
-			code, err := s.engine.WaitContainer(lctx, n.id)
+			code, err := s.engine.WaitContainer(lctx, m.id)
 			if lctx.Err() != nil {
 				return
 			}
 			select {
-			case exits <- exitNote{key: key, node: n, code: code, err: err}:
+			case exits <- exitNote{m: m, code: code, err: err}:
 			case <-lctx.Done():
 			}
 		}()
@@ -99,7 +97,7 @@ func (s *Stack) attach(ctx context.Context, p *types.Project, run *running, o Up
 	)
 	stop := func(text string) {
 		aborting = true
-		s.emit(Event{Kind: KindService, Name: p.Name, Status: StatusStopping, Text: text})
+		s.emit(Event{Kind: KindService, Name: run.project.Name, Status: StatusStopping, Text: text})
 		skip := maps.Clone(exited)
 		done := make(chan error, 1)
 		stopDone = done
@@ -112,24 +110,24 @@ func (s *Stack) attach(ctx context.Context, p *types.Project, run *running, o Up
 	for pending > 0 || stopDone != nil {
 		select {
 		case e := <-exits:
-			exited[e.key] = true
-			if watched[e.key] {
+			m := e.m
+			exited[m.name] = true
+			if watched[m.name] {
 				pending--
 			}
-			st := e.node.step
 			if e.err != nil {
-				s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: StatusError, Done: true, Error: e.err.Error()})
+				s.emit(Event{Kind: KindContainer, Name: m.name, Service: m.service, Status: StatusError, Done: true, Error: e.err.Error()})
 				if waitErr == nil {
-					waitErr = fmt.Errorf("service %q: %w", st.Service, e.err)
+					waitErr = fmt.Errorf("service %q: %w", m.service, e.err)
 				}
 				continue
 			}
-			s.emit(Event{Kind: KindContainer, Name: st.Name, Service: st.Service, Status: StatusExited, Done: true,
+			s.emit(Event{Kind: KindContainer, Name: m.name, Service: m.service, Status: StatusExited, Done: true,
 				Text: fmt.Sprintf("exited with code %d", e.code)})
-			if st.Service == o.ExitCodeFrom && !haveFrom {
+			if m.service == o.ExitCodeFrom && !haveFrom {
 				fromCode, haveFrom = e.code, true
 			}
-			if !aborting && watched[e.key] && (abortOnExit || o.AbortOnFailure && e.code != 0) {
+			if !aborting && watched[m.name] && (cascade == CascadeStop || cascade == CascadeFail && e.code != 0) {
 				endCode = e.code
 				stop(textAborting)
 			}
@@ -162,7 +160,7 @@ func (s *Stack) attach(ctx context.Context, p *types.Project, run *running, o Up
 	return nil
 }
 
-// attachSets decides, by node key, which containers of the run a
+// attachSets decides, by container name, which containers of the run a
 // foreground up follows the logs of, and which it watches for exits; as
 // Compose does:
 //
@@ -172,10 +170,11 @@ func (s *Stack) attach(ctx context.Context, p *types.Project, run *running, o Up
 //     o.NoAttach in every case;
 //   - watched: the services named in o.Services, else the followed ones
 //     (all of the run when none is followed), and o.ExitCodeFrom.
-func attachSets(p *types.Project, run *running, o UpOptions) (follow, watched map[string]bool) {
+func attachSets(run *running, o UpOptions) (follow, watched map[string]bool) {
+	p := run.project
 	inRun := map[string]bool{}
-	for _, n := range run.nodes {
-		inRun[n.step.Service] = true
+	for _, m := range run.members {
+		inRun[m.service] = true
 	}
 	attach := map[string]bool{}
 	switch {
@@ -212,27 +211,28 @@ func attachSets(p *types.Project, run *running, o UpOptions) (follow, watched ma
 		watch[o.ExitCodeFrom] = true
 	}
 	follow, watched = map[string]bool{}, map[string]bool{}
-	for key, n := range run.nodes {
-		follow[key] = attach[n.step.Service]
-		watched[key] = watch[n.step.Service]
+	for _, m := range run.members {
+		follow[m.name] = attach[m.service]
+		watched[m.name] = watch[m.service]
 	}
 	return follow, watched
 }
 
 // follow streams one container's logs to sink until it stops or ctx ends.
-func (s *Stack) follow(ctx context.Context, n *cnode, sink LogSink) {
-	tmpl := LogLine{Service: n.step.Service, Container: n.step.Name, Number: n.step.Number}
+func (s *Stack) follow(ctx context.Context, m member, sink LogSink) {
+	tmpl := LogLine{Service: m.service, Container: m.name, Number: m.number}
 	out := &lineWriter{sink: sink, tmpl: tmpl}
 	out.tmpl.Stream = "stdout"
 	errw := &lineWriter{sink: sink, tmpl: tmpl}
 	errw.tmpl.Stream = "stderr"
-	_ = s.engine.Logs(ctx, n.id, engine.LogOptions{Follow: true, Tail: "all"}, out, errw)
+	_ = s.engine.Logs(ctx, m.id, engine.LogOptions{Follow: true, Tail: "all"}, out, errw)
 	out.Flush()
 	errw.Flush()
 }
 
 // stopRunning stops the run's containers but those of skip, dependents
-// first; a close of o.Kill switches to killing whatever is still up.
+// first, as a stop plan; a close of o.Kill switches to killing whatever
+// is still up.
 func (s *Stack) stopRunning(ctx context.Context, run *running, skip map[string]bool, o UpOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -245,57 +245,32 @@ func (s *Stack) stopRunning(ctx context.Context, run *running, skip map[string]b
 		case <-ctx.Done():
 		}
 	}()
-	stopOne := graph.Visitor{Run: func(ctx context.Context, key string) error {
-		n := run.nodes[key]
-		if n.id == "" || skip[key] {
-			return nil
-		}
-		s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusStopping})
-		if err := s.engine.StopContainer(ctx, n.id, o.Timeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
-			s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusError, Done: true, Error: err.Error()})
-			return fmt.Errorf("stop container %q: %w", n.step.Name, err)
-		}
-		s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusStopped, Done: true})
-		return nil
-	}}
-	err := run.graph.Walk(ctx, graph.WalkOptions{Limit: s.parallel, Reverse: true}, stopOne)
+	cs := run.containers(skip)
+	stop := planLifecycle(run.project.Name, run.project, cs, lifecycle{kind: OpStop, ordered: true, reverse: true, timeout: o.Timeout,
+		pick: func(engine.Container) bool { return true }})
+	_, err := s.execute(ctx, stop)
 	cancel()
 	<-killed
 	select {
 	case <-o.Kill:
-		return s.killRunning(context.WithoutCancel(ctx), run)
+		kill := planLifecycle(run.project.Name, run.project, run.containers(nil), lifecycle{kind: OpKill,
+			pick: func(engine.Container) bool { return true }})
+		_, err := s.execute(context.WithoutCancel(ctx), kill)
+		return err
 	default:
 	}
 	return err
 }
 
-// killRunning sends SIGKILL to every container of the run.
-func (s *Stack) killRunning(ctx context.Context, run *running) error {
-	var errs []error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, s.parallel)
-	for _, key := range sortedKeys(run.nodes) {
-		n := run.nodes[key]
-		if n.id == "" {
+// containers are the run's containers but those of skip, as engine
+// containers that are up, for a stop or kill plan.
+func (r *running) containers(skip map[string]bool) []engine.Container {
+	var cs []engine.Container
+	for _, m := range r.members {
+		if m.id == "" || skip[m.name] {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusKilling})
-			err := s.engine.KillContainer(ctx, n.id, "SIGKILL")
-			if err != nil && !errors.Is(err, engine.ErrNotFound) && !errors.Is(err, engine.ErrConflict) {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("kill container %q: %w", n.step.Name, err))
-				mu.Unlock()
-				return
-			}
-			s.emit(Event{Kind: KindContainer, Name: n.step.Name, Service: n.step.Service, Status: StatusKilled, Done: true})
-		}()
+		cs = append(cs, engine.Container{ID: m.id, Name: m.name, Project: r.project.Name, Service: m.service, Number: m.number, State: engine.StateRunning})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return cs
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -55,7 +56,7 @@ func TestAttachAbortOnExitStopsOthersDependentsFirst(t *testing.T) {
 	f.exit["tests"] = 0
 	p := testProject("shop", map[string][]string{"db": nil, "web": {"db"}, "tests": {"web"}})
 	logs := &logRecorder{}
-	err := New(Options{Engine: f, Parallel: 1}).Up(context.Background(), p, UpOptions{Attach: logs, AbortOnExit: true})
+	err := New(Options{Engine: f, Parallel: 1}).Up(context.Background(), p, UpOptions{Attach: logs, Cascade: CascadeStop})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,17 +95,17 @@ func TestAttachExitCodes(t *testing.T) {
 		{name: "abort on exit returns the first code",
 			services: map[string][]string{"web": nil, "bad": nil},
 			exit:     map[string]int{"bad": 4},
-			opts:     UpOptions{AbortOnExit: true},
+			opts:     UpOptions{Cascade: CascadeStop},
 			want:     4, stopped: []string{"shop-web-1"}},
 		{name: "abort on failure ignores a success",
 			services: map[string][]string{"job": nil, "bad": nil, "web": nil},
 			exit:     map[string]int{"job": 0, "bad": 3},
-			opts:     UpOptions{AbortOnFailure: true},
+			opts:     UpOptions{Cascade: CascadeFail},
 			want:     3, stopped: []string{"shop-web-1"}},
 		{name: "abort on failure with exit-code-from",
 			services: map[string][]string{"job": nil, "tests": nil},
 			exit:     map[string]int{"job": 0, "tests": 0},
-			opts:     UpOptions{AbortOnFailure: true, ExitCodeFrom: "tests"},
+			opts:     UpOptions{Cascade: CascadeFail, ExitCodeFrom: "tests"},
 			want:     0},
 		{name: "no abort: the run ends when every container has",
 			services: map[string][]string{"a": nil, "b": nil},
@@ -114,7 +115,7 @@ func TestAttachExitCodes(t *testing.T) {
 		{name: "named service",
 			services: map[string][]string{"web": nil, "tests": {"web"}},
 			exit:     map[string]int{"tests": 6},
-			opts:     UpOptions{Services: []string{"tests"}, AbortOnExit: true},
+			opts:     UpOptions{Services: []string{"tests"}, Cascade: CascadeStop},
 			want:     6, stopped: []string{"shop-web-1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,16 +172,16 @@ func TestAttachSets(t *testing.T) {
 			if tc.quiet != "" {
 				noAttach(p, tc.quiet)
 			}
-			run := &running{nodes: map[string]*cnode{}}
-			for name := range p.Services {
-				run.nodes[nodeKey(name, 1)] = &cnode{step: ContainerStep{Service: name, Number: 1, Name: "shop-" + name + "-1"}, id: name}
+			run := &running{project: p}
+			for _, name := range sortedKeys(p.Services) {
+				run.members = append(run.members, member{service: name, number: 1, name: "shop-" + name + "-1", id: name})
 			}
-			follow, watch := attachSets(p, run, tc.opts)
+			follow, watch := attachSets(run, tc.opts)
 			services := func(m map[string]bool) []string {
 				var out []string
-				for key, ok := range m {
+				for name, ok := range m {
 					if ok {
-						out = append(out, run.nodes[key].step.Service)
+						out = append(out, strings.TrimSuffix(strings.TrimPrefix(name, "shop-"), "-1"))
 					}
 				}
 				slices.Sort(out)

@@ -87,7 +87,7 @@ func (s *Stack) buildImages(ctx context.Context, p *types.Project, builds []imag
 // buildOne builds and tags the image ref of service svc.
 func (s *Stack) buildOne(ctx context.Context, p *types.Project, svc types.ServiceConfig, ref string, o BuildOptions) error {
 	ev := Event{Kind: KindImage, Name: ref, Service: svc.Name}
-	status := func(st string, done bool, text string) {
+	status := func(st Status, done bool, text string) {
 		e := ev
 		e.Status, e.Done, e.Text = st, done, text
 		s.emit(e)

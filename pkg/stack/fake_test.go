@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -121,84 +122,61 @@ func (f *fakeEngine) ListContainers(_ context.Context, flt engine.Filter) ([]eng
 
 func (f *fakeEngine) view(c *fakeContainer) engine.Container {
 	v := c.c
-	v.State = "created"
+	v.State = engine.StateCreated
 	if c.running {
-		v.State = "running"
+		v.State = engine.StateRunning
 	} else if !c.finish.IsZero() {
-		v.State = "exited"
+		v.State = engine.StateExited
 	}
 	v.Health = c.health
 	return v
 }
 
-func (f *fakeEngine) CreateContainer(_ context.Context, r engine.CreateRequest) (engine.Container, error) {
+func (f *fakeEngine) CreateContainer(_ context.Context, spec engine.ContainerSpec) (engine.Container, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.record("CreateContainer", r.Name); err != nil {
+	if err := f.record("CreateContainer", spec.Name); err != nil {
 		return engine.Container{}, err
 	}
 	for _, c := range f.containers {
-		if c.c.Name == r.Name {
-			return engine.Container{}, fmt.Errorf("create container %q: %w", r.Name, engine.ErrConflict)
+		if c.c.Name == spec.Name {
+			return engine.Container{}, fmt.Errorf("create container %q: %w", spec.Name, engine.ErrConflict)
 		}
 	}
-	for _, peer := range r.Peers {
+	// The engine resolves these references at create.
+	cfg, host := spec.Config.Config, spec.Config.HostConfig
+	var refs []string
+	for _, l := range host.Links {
+		name, _, _ := strings.Cut(l, ":")
+		refs = append(refs, name)
+	}
+	refs = append(refs, host.VolumesFrom...)
+	if peer, ok := strings.CutPrefix(string(host.NetworkMode), "container:"); ok {
+		refs = append(refs, peer)
+	}
+	for _, ref := range refs {
+		ref, _, _ = strings.Cut(ref, ":")
 		found := false
 		for _, c := range f.containers {
-			found = found || c.c.Name == peer
+			found = found || c.c.Name == ref
 		}
-		if !found && needsPeer(r, peer) {
-			return engine.Container{}, fmt.Errorf("create container %q: peer %q: %w", r.Name, peer, engine.ErrNotFound)
+		if !found {
+			return engine.Container{}, fmt.Errorf("create container %q: peer %q: %w", spec.Name, ref, engine.ErrNotFound)
 		}
 	}
 	f.seq++
 	id := fmt.Sprintf("%064d", f.seq)
-	h, err := engine.ServiceHashes(r, "1.41")
-	if err != nil {
-		return engine.Container{}, err
-	}
-	labels := map[string]string{
-		engine.LabelProject:     r.Project.Name,
-		engine.LabelService:     r.Service.Name,
-		engine.LabelNumber:      strconv.Itoa(r.Number),
-		engine.LabelConfigHash:  h.Compose,
-		engine.LabelStackHash:   h.Stack,
-		engine.LabelStackFields: h.Fields,
-	}
-	var deps []string
-	for d := range r.Service.DependsOn {
-		deps = append(deps, d+":service_started:false")
-	}
-	sort.Strings(deps)
-	labels[engine.LabelDependsOn] = strings.Join(deps, ",")
-	for k, v := range r.Labels {
-		labels[k] = v
-	}
+	labels := maps.Clone(cfg.Labels)
+	n, _ := strconv.Atoi(labels[engine.LabelNumber])
 	c := &fakeContainer{c: engine.Container{
-		ID: id, Name: r.Name, Image: r.Service.Image, Project: r.Project.Name,
-		Service: r.Service.Name, Number: r.Number, OneOff: r.OneOff, Labels: labels,
+		ID: id, Name: spec.Name, Image: cfg.Image, Project: labels[engine.LabelProject],
+		Service: labels[engine.LabelService], Number: n, OneOff: labels[engine.LabelOneOff] == "True", Labels: labels,
 	}}
+	if name := string(host.NetworkMode); name != "" && !strings.Contains(name, ":") && name != "none" {
+		c.c.Networks = append(c.c.Networks, name)
+	}
 	f.containers[id] = c
 	return f.view(c), nil
-}
-
-// needsPeer reports whether the request refers to peer in a way that needs
-// it to exist at creation: links, volumes_from or a shared namespace.
-func needsPeer(r engine.CreateRequest, peer string) bool {
-	for svc, name := range r.Peers {
-		if name != peer {
-			continue
-		}
-		for _, l := range r.Service.Links {
-			if strings.Split(l, ":")[0] == svc {
-				return true
-			}
-		}
-		if r.Service.NetworkMode == "service:"+svc {
-			return true
-		}
-	}
-	return false
 }
 
 func (f *fakeEngine) StartContainer(_ context.Context, id string) error {
@@ -406,7 +384,33 @@ func (f *fakeEngine) RemoveNetwork(_ context.Context, id string) error {
 	return fmt.Errorf("network %q: %w", id, engine.ErrNotFound)
 }
 
-func (f *fakeEngine) DisconnectNetwork(context.Context, string, string) error { return nil }
+func (f *fakeEngine) DisconnectNetwork(_ context.Context, network, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.byID(id)
+	if err != nil {
+		return err
+	}
+	if err := f.record("DisconnectNetwork", c.c.Name+" "+network); err != nil {
+		return err
+	}
+	c.c.Networks = slices.DeleteFunc(c.c.Networks, func(n string) bool { return n == network || "net-"+n == network })
+	return nil
+}
+
+func (f *fakeEngine) ConnectNetwork(_ context.Context, network, id string, _ engine.Endpoint) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.byID(id)
+	if err != nil {
+		return err
+	}
+	if err := f.record("ConnectNetwork", c.c.Name+" "+network); err != nil {
+		return err
+	}
+	c.c.Networks = append(c.c.Networks, network)
+	return nil
+}
 
 func (f *fakeEngine) ListVolumes(_ context.Context, project string) ([]engine.Volume, error) {
 	f.mu.Lock()
@@ -464,9 +468,7 @@ func (f *fakeEngine) InspectImage(_ context.Context, ref string) (engine.Image, 
 	return engine.Image{ID: "sha256:" + ref, Tags: []string{ref}}, nil
 }
 
-func (f *fakeEngine) Hashes(_ context.Context, r engine.CreateRequest) (engine.Hashes, error) {
-	return engine.ServiceHashes(r, "1.41")
-}
+func (f *fakeEngine) APIVersion(context.Context) (string, error) { return "1.41", nil }
 
 func (f *fakeEngine) ImageIDs(_ context.Context, refs []string) (map[string]string, error) {
 	f.mu.Lock()

@@ -117,7 +117,7 @@ func TestLifecycleReportsProgressAndErrors(t *testing.T) {
 	}
 	var statuses []string
 	for _, e := range sink.events {
-		statuses = append(statuses, e.Name+" "+e.Status)
+		statuses = append(statuses, e.Name+" "+string(e.Status))
 	}
 	for _, want := range []string{"shop-web-1 Stopping", "shop-web-1 Stopped", "shop-app-1 Error"} {
 		if !slices.Contains(statuses, want) {

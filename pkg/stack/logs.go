@@ -235,7 +235,7 @@ func (f *logFollower) survey(ctx context.Context, filter engine.Filter) (running
 			continue
 		}
 		exist = true
-		running = running || isUp(c)
+		running = running || c.State.Up()
 	}
 	return running, exist, nil
 }

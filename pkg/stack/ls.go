@@ -54,7 +54,7 @@ func summarizeProjects(cs []engine.Container, all bool) []ProjectSummary {
 			a = &acc{states: map[string]int{}}
 			byName[c.Project] = a
 		}
-		a.states[c.State]++
+		a.states[string(c.State)]++
 		for _, f := range strings.Split(c.Labels[engine.LabelConfigFiles], ",") {
 			if f != "" && !slices.Contains(a.files, f) {
 				a.files = append(a.files, f)

@@ -48,15 +48,15 @@ type UpOptions struct {
 	AttachDependencies bool
 	// NoAttach are services whose logs are not followed (--no-attach).
 	NoAttach []string
-	// AbortOnExit ends a foreground up when a watched container exits
-	// (--abort-on-container-exit); AbortOnFailure only when it exits with a
-	// code other than 0 (--abort-on-container-failure). The watched
-	// containers are those of Services, or of the followed services when
-	// Services is empty. The other containers of the run are then stopped.
-	AbortOnExit    bool
-	AbortOnFailure bool
+	// Cascade is what a foreground up does when a watched container exits
+	// (--abort-on-container-exit: CascadeStop; --abort-on-container-failure:
+	// CascadeFail): the other containers of the run are then stopped. The
+	// watched containers are those of Services, or of the followed services
+	// when Services is empty.
+	Cascade Cascade
 	// ExitCodeFrom names the service whose container's exit code a
-	// foreground up returns (--exit-code-from).
+	// foreground up returns (--exit-code-from); its container is watched
+	// too.
 	ExitCodeFrom string
 }
 
@@ -65,6 +65,8 @@ type DownOptions struct {
 	Timeout       *time.Duration
 	Volumes       bool
 	RemoveOrphans bool
+	// DryRun reports the plan and changes nothing.
+	DryRun bool
 }
 
 // PsOptions tune Ps.

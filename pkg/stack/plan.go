@@ -2,335 +2,183 @@ package stack
 
 import (
 	"fmt"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
 	"github.com/stack-orchestrator/stack/pkg/engine"
-	"github.com/stack-orchestrator/stack/pkg/graph"
 )
 
-// Actions a plan takes on a container, network or volume.
-const (
-	ActCreate   = "create"
-	ActStart    = "start"
-	ActKeep     = "keep"
-	ActRecreate = "recreate"
-	ActRemove   = "remove"
-	ActRestart  = "restart"
-	ActExternal = "external"
-)
+// Plan is every operation a verb will run, with why and after what: the
+// difference between what is wanted and what the engine holds, as a
+// value. Computing it changes nothing; the executor runs exactly it and
+// decides nothing; --dry-run prints it.
+type Plan struct {
+	Project string
+	// Ops are the operations in a stable order; Op.ID is the index.
+	Ops []*Op
+	// Notes are things the plan leaves alone on purpose and the user
+	// should know about (orphan containers kept).
+	Notes []Note
+	// project is the stack file the plan was made from (nil for a project
+	// known by its labels only); builds read it.
+	project *types.Project
+	// stages tells the executor that the plan has a create and a start
+	// stage (up), whose operations it schedules in that order.
+	stages bool
+}
 
-// ContainerStep is what the plan does with one container.
-type ContainerStep struct {
-	Action  string
+// Op is one operation of a plan.
+type Op struct {
+	ID       int
+	Kind     OpKind
+	Resource ResourceKind
+	// Name is the container, network, volume or image acted on.
+	Name    string
 	Service string
 	Number  int
-	Name    string
-	// Existing is the observed container for start, keep, recreate and remove.
-	Existing *engine.Container
-	// Reasons say why a container is recreated.
+	// Reasons say why, in the user's words: the settings that changed,
+	// "dependency recreated", "missing"...
 	Reasons []string
+	// Deps are the operations that must finish first, each with the
+	// condition its container must meet too.
+	Deps []Dep
+	// Priority orders operations that are ready at once: higher first.
+	Priority int
+
+	// Container is the existing container acted on: the one started,
+	// stopped, kept, replaced, connected or removed.
+	Container *engine.Container
+	// From is the operation that made the container acted on (a create
+	// for its start, a recreate for its swap), nil when Container is it.
+	From *Op
+	// Spec is the container a create or recreate makes (for a recreate,
+	// under its temporary name).
+	Spec *engine.ContainerSpec
+	// Network is the network a network op creates, NetworkID the existing
+	// one it removes, or a container is disconnected from or connected to.
+	Network   *engine.NetworkRequest
+	NetworkID string
+	// Volume is the volume a volume op creates.
+	Volume *engine.VolumeRequest
+	// Endpoint is how a container joins a network (connect).
+	Endpoint *engine.Endpoint
+	// Timeout is the grace period of a stop (nil: the container's own);
+	// Signal what a kill sends; Volumes removes anonymous volumes too.
+	Timeout *time.Duration
+	Signal  string
+	Volumes bool
+	// Restart is the service's restart policy, which decides whether an
+	// exited container may still become ready.
+	Restart string
 }
 
-// ResourceStep is what the plan does with one network or volume.
-type ResourceStep struct {
-	Action string
-	Key    string
-	Name   string
-	ID     string // the existing network, for a recreate
+// Dep is an edge of the plan: the operation Op must finish, and its
+// container meet Condition.
+type Dep struct {
+	Op        int
+	Condition Condition
 }
 
-// Plan is the difference between the stack file and the engine, as a value:
-// computing it changes nothing.
-type Plan struct {
-	Project    string
-	Networks   []ResourceStep
-	Volumes    []ResourceStep
-	Containers []ContainerStep
-	// Orphans are containers of services no longer in the file; removed
-	// only with --remove-orphans.
-	Orphans       []engine.Container
-	RemoveOrphans bool
-
-	// images maps image references to local IDs, for the image label.
-	images map[string]string
+// Note is a remark of a plan about a resource it does not act on.
+type Note struct {
+	Resource ResourceKind
+	Name     string
+	Service  string
+	Text     string
 }
 
-// Changes reports whether executing the plan would call the engine.
+// Changes reports whether running the plan would change anything.
 func (p *Plan) Changes() bool {
-	for _, n := range p.Networks {
-		if n.Action == ActCreate || n.Action == ActRecreate {
+	for _, op := range p.Ops {
+		if op.Kind.changes() {
 			return true
 		}
 	}
-	for _, v := range p.Volumes {
-		if v.Action == ActCreate {
-			return true
-		}
-	}
-	for _, c := range p.Containers {
-		if c.Action != ActKeep {
-			return true
-		}
-	}
-	return p.RemoveOrphans && len(p.Orphans) > 0
+	return false
 }
 
-// String prints the plan one line per object, as --dry-run shows it.
+// String prints the plan, one line per operation and one per note:
+//
+//  1. network shop_default: create
+//  2. container shop-db-1: create after 1
+//  3. container shop-web-1: recreate (environment) as 0123456789ab_shop-web-1 after 1
+//  4. container shop-web-1: start after 3, 2 healthy
+//     -  container shop-old-1: orphan, kept (use --remove-orphans)
 func (p *Plan) String() string {
 	var b strings.Builder
-	for _, n := range p.Networks {
-		fmt.Fprintf(&b, "network %s: %s\n", n.Name, n.Action)
+	for _, op := range p.Ops {
+		fmt.Fprintf(&b, "%d. %s\n", op.ID+1, op.line())
 	}
-	for _, v := range p.Volumes {
-		fmt.Fprintf(&b, "volume %s: %s\n", v.Name, v.Action)
-	}
-	for _, c := range p.Containers {
-		fmt.Fprintf(&b, "container %s: %s", c.Name, c.Action)
-		if len(c.Reasons) > 0 {
-			fmt.Fprintf(&b, " (%s)", strings.Join(c.Reasons, ", "))
-		}
-		b.WriteByte('\n')
-	}
-	for _, o := range p.Orphans {
-		action := "orphan, kept (use --remove-orphans)"
-		if p.RemoveOrphans {
-			action = ActRemove + " (orphan)"
-		}
-		fmt.Fprintf(&b, "container %s: %s\n", o.Name, action)
+	for _, n := range p.Notes {
+		fmt.Fprintf(&b, "-  %s %s: %s\n", n.Resource, n.Name, n.Text)
 	}
 	return b.String()
 }
 
-// observed is the engine state of a project, from one list call per kind.
-type observed struct {
-	containers []engine.Container
-	networks   map[string]engine.Network // by name
-	volumes    map[string]engine.Volume  // by name
+// line is an operation as String prints it, without its number.
+func (op *Op) line() string {
+	return string(op.Resource) + " " + op.Name + ": " + string(op.Kind) + op.Detail()
 }
 
-// planInput is what plan needs besides the observation.
-type planInput struct {
-	project *types.Project
-	graph   *graph.Graph // the selected services
-	opts    UpOptions
-	// hashes are the labels each selected service's containers must carry.
-	hashes map[string]engine.Hashes
-	// images maps image references to local image IDs, where known.
-	images   map[string]string
-	networks bool // whether obs.networks and obs.volumes were listed
+// Detail is what String prints after the operation's kind: its reasons,
+// a temporary name, its edges.
+func (op *Op) Detail() string {
+	var b strings.Builder
+	if len(op.Reasons) > 0 {
+		b.WriteString(" (" + strings.Join(op.Reasons, ", ") + ")")
+	}
+	if op.Kind == OpRecreate && op.Spec != nil {
+		b.WriteString(" as " + op.Spec.Name)
+	}
+	if op.Priority != 0 {
+		b.WriteString(" priority " + strconv.Itoa(op.Priority))
+	}
+	for i, d := range op.Deps {
+		if i == 0 {
+			b.WriteString(" after ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(d.Op + 1))
+		switch d.Condition {
+		case ConditionHealthy:
+			b.WriteString(" healthy")
+		case ConditionCompleted:
+			b.WriteString(" completed")
+		}
+	}
+	return b.String()
 }
 
-// plan decides, for every selected service, which containers to keep,
-// start, create, recreate or remove. It has no side effects.
-func plan(in planInput, obs observed) (*Plan, error) {
-	p := in.project
-	pl := &Plan{Project: p.Name, RemoveOrphans: in.opts.RemoveOrphans}
-	if in.networks {
-		for _, key := range sortedKeys(p.Networks) {
-			n := p.Networks[key]
-			name := resourceName(p.Name, key, n.Name)
-			step := ResourceStep{Action: ActCreate, Key: key, Name: name}
-			got, exists := obs.networks[name]
-			switch {
-			case bool(n.External):
-				step.Action = ActExternal
-			case exists && got.Labels[engine.LabelStackHash] != "" && got.Labels[engine.LabelStackHash] != engine.NetworkHash(n):
-				step.Action, step.ID = ActRecreate, got.ID
-			case exists:
-				step.Action = ActKeep
+// add appends op with the next ID and returns it.
+func (p *Plan) add(op *Op) *Op {
+	op.ID = len(p.Ops)
+	p.Ops = append(p.Ops, op)
+	return op
+}
+
+// after adds dependencies, once each.
+func (op *Op) after(deps ...Dep) {
+	for _, d := range deps {
+		dup := false
+		for i, e := range op.Deps {
+			if e.Op == d.Op {
+				// The stronger condition wins.
+				if e.Condition == ConditionDone || e.Condition == ConditionStarted {
+					op.Deps[i].Condition = d.Condition
+				}
+				dup = true
+				break
 			}
-			pl.Networks = append(pl.Networks, step)
 		}
-		for _, key := range sortedKeys(p.Volumes) {
-			v := p.Volumes[key]
-			name := resourceName(p.Name, key, v.Name)
-			action := ActCreate
-			got, exists := obs.volumes[name]
-			switch {
-			case bool(v.External):
-				action = ActExternal
-			case exists && got.Labels[engine.LabelStackHash] != "" && got.Labels[engine.LabelStackHash] != engine.VolumeHash(v):
-				return nil, fmt.Errorf("volume %q (key %q) exists with another driver, driver options or labels than the stack file declares; "+
-					"stack never drops a volume: back it up, then remove it with \"docker volume rm %s\" or declare it external: true", name, key, name)
-			case exists && v.Driver != "" && got.Driver != "" && got.Driver != v.Driver:
-				return nil, fmt.Errorf("volume %q (key %q) exists with driver %q but the stack file declares %q; "+
-					"stack never drops a volume: back it up, then remove it with \"docker volume rm %s\"", name, key, got.Driver, v.Driver, name)
-			case exists:
-				action = ActKeep
-			}
-			pl.Volumes = append(pl.Volumes, ResourceStep{Action: action, Key: key, Name: name})
+		if !dup {
+			op.Deps = append(op.Deps, d)
 		}
 	}
-
-	byService := map[string][]engine.Container{}
-	for _, c := range obs.containers {
-		if c.OneOff {
-			continue
-		}
-		if _, ok := p.Services[c.Service]; !ok {
-			pl.Orphans = append(pl.Orphans, c)
-			continue
-		}
-		byService[c.Service] = append(byService[c.Service], c)
-	}
-	selected := map[string]bool{}
-	for _, name := range in.graph.Names() {
-		selected[name] = true
-	}
-	// A dependency that is recreated forces its dependents to be recreated
-	// with --always-recreate-deps; decide services in dependency order.
-	recreated := map[string]bool{}
-	for _, name := range in.graph.Order() {
-		s := p.Services[name]
-		replicas := s.GetScale()
-		if n, ok := in.opts.Scale[name]; ok {
-			replicas = n
-		}
-		if s.ContainerName != "" && replicas > 1 {
-			return nil, fmt.Errorf("service %q: container_name %q is fixed, so it cannot be scaled to %d", name, s.ContainerName, replicas)
-		}
-		want := wantedHashes{Hashes: in.hashes[name], image: in.images[ImageName(p, s)]}
-		existing, leftovers := splitLeftovers(p.Name, s, byService[name])
-		for i := range leftovers {
-			c := &leftovers[i]
-			pl.Containers = append(pl.Containers, ContainerStep{Action: ActRemove, Service: name, Number: c.Number, Name: c.Name, Existing: c,
-				Reasons: []string{"left over by an interrupted run"}})
-		}
-		depRecreated, restart := false, false
-		for _, e := range in.graph.Dependencies(name) {
-			if !recreated[e.To] {
-				continue
-			}
-			depRecreated = depRecreated || in.opts.AlwaysRecreateDeps
-			restart = restart || s.DependsOn[e.To].Restart
-		}
-		next := 1
-		for i := range existing {
-			c := &existing[i]
-			if c.Number >= next {
-				next = c.Number + 1
-			}
-			if i >= replicas {
-				pl.Containers = append(pl.Containers, ContainerStep{Action: ActRemove, Service: name, Number: c.Number, Name: c.Name, Existing: c})
-				continue
-			}
-			step := ContainerStep{Service: name, Number: c.Number, Name: c.Name, Existing: c}
-			reasons := recreateReasons(c, want, in.opts, depRecreated)
-			running := c.State == "running" || c.State == "restarting" || c.State == "paused"
-			switch {
-			case len(reasons) > 0 && !in.opts.NoRecreate:
-				step.Action, step.Reasons = ActRecreate, reasons
-				recreated[name] = true
-			case running && restart:
-				step.Action, step.Reasons = ActRestart, []string{"dependency recreated"}
-			case running:
-				step.Action = ActKeep
-			default:
-				step.Action = ActStart
-			}
-			pl.Containers = append(pl.Containers, step)
-		}
-		for n := len(existing); n < replicas; n++ {
-			pl.Containers = append(pl.Containers, ContainerStep{
-				Action: ActCreate, Service: name, Number: next,
-				Name: containerName(p.Name, s, next),
-			})
-			next++
-		}
-	}
-	return pl, nil
 }
 
-// splitLeftovers sorts a service's containers by number and separates the
-// replacements an interrupted recreate left under a temporary name, and
-// extra containers that claim a number already taken.
-func splitLeftovers(project string, s types.ServiceConfig, cs []engine.Container) (kept, leftovers []engine.Container) {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].Number != cs[j].Number {
-			return cs[i].Number < cs[j].Number
-		}
-		// The container with the canonical name wins its number.
-		return cs[i].Name == containerName(project, s, cs[i].Number) && cs[j].Name != containerName(project, s, cs[j].Number)
-	})
-	for i, c := range cs {
-		temp := c.Labels[engine.LabelReplace] != "" && c.Name != containerName(project, s, c.Number)
-		if temp || i > 0 && cs[i-1].Number == c.Number {
-			leftovers = append(leftovers, c)
-			continue
-		}
-		kept = append(kept, c)
-	}
-	return kept, leftovers
-}
-
-// wantedHashes is what a container of a service must carry to be kept.
-type wantedHashes struct {
-	engine.Hashes
-	image string // the image ID, "" when unknown
-}
-
-// recreateReasons says why an existing container no longer matches: the
-// settings that changed, by stack's own hash when the container has it
-// (written by this version), else by Compose's.
-func recreateReasons(c *engine.Container, want wantedHashes, o UpOptions, depRecreated bool) []string {
-	var reasons []string
-	if o.ForceRecreate {
-		reasons = append(reasons, "forced")
-	}
-	if got, ok := c.Labels[engine.LabelStackHash]; ok && sameVersion(got, want.Stack) {
-		if got != want.Stack {
-			diff := engine.DiffFields(c.Labels[engine.LabelStackFields], want.Fields)
-			if len(diff) == 0 {
-				diff = []string{"configuration"}
-			}
-			reasons = append(reasons, diff...)
-		}
-	} else if c.Labels[engine.LabelConfigHash] != want.Compose {
-		reasons = append(reasons, "configuration")
-	}
-	if got := c.Labels[engine.LabelImage]; want.image != "" && got != "" && got != want.image && !slices.Contains(reasons, "image") {
-		reasons = append(reasons, "image")
-	}
-	if depRecreated {
-		reasons = append(reasons, "dependency recreated")
-	}
-	return reasons
-}
-
-// sameVersion reports whether two stack hashes were made by the same
-// version of the canonical form ("v1:...").
-func sameVersion(a, b string) bool {
-	va, _, okA := strings.Cut(a, ":")
-	vb, _, okB := strings.Cut(b, ":")
-	return okA && okB && va == vb
-}
-
-// containerName is Compose's name for replica n of s.
-func containerName(project string, s types.ServiceConfig, n int) string {
-	if s.ContainerName != "" {
-		return s.ContainerName
-	}
-	return project + "-" + s.Name + "-" + strconv.Itoa(n)
-}
-
-// resourceName is the engine name of a network or volume: the explicit
-// name compose-go resolved, else Compose's "<project>_<key>".
-func resourceName(project, key, name string) string {
-	if name != "" {
-		return name
-	}
-	return project + "_" + key
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// done is a dependency on op finishing.
+func done(op *Op) Dep { return Dep{Op: op.ID} }

@@ -90,10 +90,6 @@ func BenchmarkGraph(b *testing.B) {
 // volumes).
 func BenchmarkPlan(b *testing.B) {
 	p := benchProject(benchLevels, benchWidth)
-	g, err := Graph(p)
-	if err != nil {
-		b.Fatal(err)
-	}
 	for _, bc := range []struct {
 		name    string
 		f       *fakeEngine
@@ -107,7 +103,7 @@ func BenchmarkPlan(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				pl, err := s.Plan(ctx, p, g, UpOptions{})
+				pl, err := s.PlanUp(ctx, p, UpOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -14,11 +14,7 @@ import (
 // planOf runs Plan against f for the whole project.
 func planOf(t *testing.T, s *Stack, p *types.Project, o UpOptions) *Plan {
 	t.Helper()
-	g, err := Graph(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := s.Plan(context.Background(), p, g, o)
+	pl, err := s.PlanUp(context.Background(), p, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +34,7 @@ func TestPlanNamesChangedSettings(t *testing.T) {
 	p.Services["db"] = db
 	got := planOf(t, s, p, UpOptions{}).String()
 	for _, want := range []string{
-		"container shop-db-1: recreate (command, environment)\n",
+		"container shop-db-1: recreate (command, environment)",
 		"container shop-web-1: keep\n",
 	} {
 		if !strings.Contains(got, want) {
@@ -69,8 +65,11 @@ func TestPlanRestartsDependentsThatAskForIt(t *testing.T) {
 	if err := s.Up(ctx, p, UpOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.called("StartContainer"); !slices.Equal(got, []string{"shop-db-1", "shop-api-1"}) {
+	if got := f.called("StartContainer"); !slices.Equal(got, []string{"shop-db-1"}) {
 		t.Fatalf("starts = %v", got)
+	}
+	if got := f.called("RestartContainer"); !slices.Equal(got, []string{"shop-api-1"}) {
+		t.Fatalf("restarts = %v", got)
 	}
 }
 
@@ -83,8 +82,7 @@ func TestPlanRemovesLeftoversOfInterruptedRecreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A replacement created under its temporary name, never swapped in.
-	_, err := f.CreateContainer(ctx, engine.CreateRequest{Project: p, Service: p.Services["web"], Name: "0123456789ab_shop-web-1", Number: 1,
-		Labels: map[string]string{engine.LabelReplace: "shop-web-1"}})
+	_, err := f.CreateContainer(ctx, fakeSpec(t, p, "web", "0123456789ab_shop-web-1", 1, map[string]string{engine.LabelReplace: "shop-web-1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +128,14 @@ func TestPlanNoRecreateAndForce(t *testing.T) {
 	if got := planOf(t, s, p, UpOptions{NoRecreate: true}).String(); !strings.Contains(got, "container shop-web-1: keep") {
 		t.Fatalf("no-recreate:\n%s", got)
 	}
+}
+
+// fakeSpec is the spec of container number n of service, called name.
+func fakeSpec(t testing.TB, p *types.Project, service, name string, n int, labels map[string]string) engine.ContainerSpec {
+	t.Helper()
+	cc, err := engine.ContainerConfig(engine.CreateRequest{Project: p, Service: p.Services[service], Name: name, Number: n, Labels: labels}, "1.41")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return engine.ContainerSpec{Name: name, Config: cc, Service: p.Services[service]}
 }

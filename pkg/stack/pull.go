@@ -12,12 +12,6 @@ import (
 	"github.com/stack-orchestrator/stack/pkg/engine"
 )
 
-// Status values of image pulls, in Compose's words.
-const (
-	StatusPulling = "Pulling"
-	StatusPulled  = "Pulled"
-)
-
 // PullTimeout bounds one image pull: without a reachable registry the
 // engine may otherwise wait for a long time.
 const PullTimeout = 30 * time.Second
@@ -117,7 +111,7 @@ func (s *Stack) Pull(ctx context.Context, p *types.Project, o PullOptions) error
 // pullOne pulls ref for service, reporting progress, bounded by timeout.
 func (s *Stack) pullOne(ctx context.Context, service, ref string, timeout time.Duration) error {
 	ev := Event{Kind: KindImage, Name: ref, Service: service}
-	emit := func(status string, done bool, text, errText string) {
+	emit := func(status Status, done bool, text, errText string) {
 		e := ev
 		e.Status, e.Done, e.Text, e.Error = status, done, text, errText
 		s.emit(e)

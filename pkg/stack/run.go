@@ -106,10 +106,18 @@ func (s *Stack) Run(ctx context.Context, p *types.Project, o RunOptions) (string
 		labels = map[string]string{}
 	}
 	labels[LabelSlug] = slug
-	c, err := s.engine.CreateContainer(ctx, engine.CreateRequest{
+	api, err := s.engine.APIVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	cc, err := engine.ContainerConfig(engine.CreateRequest{
 		Project: p, Service: svc, Name: name, Number: 1, OneOff: true, Peers: peers, Labels: labels,
 		StdinOnce: o.Interactive && !o.Detach,
-	})
+	}, api)
+	if err != nil {
+		return "", configError(p, err)
+	}
+	c, err := s.engine.CreateContainer(ctx, engine.ContainerSpec{Name: name, Config: cc, Service: svc})
 	if err != nil {
 		return "", fmt.Errorf("service %q: %w", o.Service, err)
 	}
@@ -240,7 +248,7 @@ func (s *Stack) runDependencies(ctx context.Context, p *types.Project, service s
 	}
 	var conds []string
 	for _, e := range edges {
-		if e.Condition == conditionHealthy || e.Condition == conditionCompleted {
+		if Condition(e.Condition).waits() {
 			conds = append(conds, e.To)
 		}
 	}
@@ -262,14 +270,14 @@ func (s *Stack) runDependencies(ctx context.Context, p *types.Project, service s
 		return err
 	}
 	for _, e := range edges {
-		if e.Condition != conditionHealthy && e.Condition != conditionCompleted {
+		if !Condition(e.Condition).waits() {
 			continue
 		}
 		for _, c := range cs {
 			if c.Service != e.To {
 				continue
 			}
-			if err := s.waitFor(ctx, w, c.ID, c.Name, e.Condition); err != nil {
+			if err := s.await(ctx, w, c.ID, c.Name, Condition(e.Condition), ""); err != nil {
 				return fmt.Errorf("service %q: dependency failed to start: %w", service, err)
 			}
 		}
@@ -277,20 +285,23 @@ func (s *Stack) runDependencies(ctx context.Context, p *types.Project, service s
 	return nil
 }
 
-// peers maps each service of the project to the name of its first
-// container, for links, volumes_from and network_mode "service:X".
+// peers maps each service of the project to the container a one-off one
+// refers to for links, volumes_from and network_mode "service:X": the
+// lowest-numbered running one, else the lowest-numbered one.
 func (s *Stack) peers(ctx context.Context, project string) (map[string]string, error) {
 	oneOff := false
 	cs, err := s.engine.ListContainers(ctx, engine.Filter{Project: project, All: true, OneOff: &oneOff})
 	if err != nil {
 		return nil, err
 	}
-	peers := map[string]string{}
-	best := map[string]int{}
+	byService := map[string][]engine.Container{}
 	for _, c := range cs {
-		if n, ok := best[c.Service]; !ok || c.Number < n {
-			best[c.Service] = c.Number
-			peers[c.Service] = c.Name
+		byService[c.Service] = append(byService[c.Service], c)
+	}
+	peers := map[string]string{}
+	for svc, list := range byService {
+		if c, ok := lowestUp(list); ok {
+			peers[svc] = c.Name
 		}
 	}
 	return peers, nil

@@ -19,6 +19,8 @@ var ErrNotScalable = errors.New("cannot be scaled above 1")
 type ScaleOptions struct {
 	// NoDeps does not start the services the scaled ones depend on.
 	NoDeps bool
+	// DryRun reports the plan and changes nothing.
+	DryRun bool
 }
 
 // Scale sets the number of containers of services: it creates the next
@@ -41,7 +43,7 @@ func (s *Stack) Scale(ctx context.Context, p *types.Project, scale map[string]in
 	if err := CheckScale(p, services, scale); err != nil {
 		return err
 	}
-	return s.Up(ctx, p, UpOptions{Services: services, Scale: scale, NoDeps: o.NoDeps, NoRecreate: true})
+	return s.Up(ctx, p, UpOptions{Services: services, Scale: scale, NoDeps: o.NoDeps, NoRecreate: true, DryRun: o.DryRun})
 }
 
 // CheckScale reports the first service of services (all of p when empty)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/stack-orchestrator/stack/pkg/engine"
 )
 
 // testProject builds a project from services given as name -> deps, all
@@ -153,7 +154,7 @@ func TestUpFailsOnUnhealthyOrFailedDependency(t *testing.T) {
 		{"no healthcheck", func(f *fakeEngine) {},
 			map[string][]string{"db": nil, "web": {"db:healthy"}}, "no healthcheck"},
 		{"init job failed", func(f *fakeEngine) { f.exit["migrate"] = 3 },
-			map[string][]string{"migrate": nil, "web": {"migrate:done"}}, "exited (3)"},
+			map[string][]string{"migrate": nil, "web": {"migrate:done"}}, "exited with code 3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake()
@@ -285,11 +286,7 @@ func TestUpAdoptsContainerMadeByConcurrentRun(t *testing.T) {
 	p := testProject("shop", map[string][]string{"web": nil})
 	s := New(Options{Engine: f})
 	ctx := context.Background()
-	g, err := Graph(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := s.Plan(ctx, p, g, UpOptions{})
+	pl, err := s.PlanUp(ctx, p, UpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,14 +294,11 @@ func TestUpAdoptsContainerMadeByConcurrentRun(t *testing.T) {
 	if err := s.Up(ctx, p, UpOptions{NoStart: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.checkImages(ctx, p, pl, UpOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.converge(ctx, p, g, pl, UpOptions{}); err != nil {
-		t.Fatalf("converge: %v", err)
+	if _, err := s.execute(ctx, pl); err != nil {
+		t.Fatalf("execute: %v", err)
 	}
 	cs, _ := s.Ps(ctx, "shop", PsOptions{All: true})
-	if len(cs) != 1 || cs[0].State != "running" {
+	if len(cs) != 1 || cs[0].State != engine.StateRunning {
 		t.Fatalf("containers = %+v", cs)
 	}
 }

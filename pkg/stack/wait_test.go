@@ -11,7 +11,7 @@ import (
 )
 
 // has reports whether the sink saw status for the container called name.
-func (r *recordSink) has(name, status string) bool {
+func (r *recordSink) has(name string, status Status) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.events {
@@ -151,22 +151,6 @@ func TestWaitInitJobs(t *testing.T) {
 				t.Fatalf("message does not name %s:\n%s", tc.failed, err)
 			}
 		})
-	}
-}
-
-func TestWaitToleratesRestartingContainer(t *testing.T) {
-	for _, tc := range []struct {
-		policy string
-		code   int
-		wait   bool
-	}{
-		{"always", 0, true}, {"unless-stopped", 1, true}, {"on-failure:3", 1, true},
-		{"on-failure", 0, false}, {"no", 1, false}, {"", 1, false},
-	} {
-		ready, reason := judge(cstate{exited: true, exitCode: tc.code}, waitTarget{restart: tc.policy}, false)
-		if ready || (reason == "") != tc.wait {
-			t.Errorf("restart %q, exit %d: ready=%v reason=%q, want waiting=%v", tc.policy, tc.code, ready, reason, tc.wait)
-		}
 	}
 }
 

@@ -32,7 +32,10 @@ type cstate struct {
 	exited     bool
 	exitCode   int
 	health     string
-	changed    chan struct{} // closed and replaced on every change
+	// hasHealth tells that the container has a healthcheck: the engine
+	// reports a health state (starting at first) for those only.
+	hasHealth bool
+	changed   chan struct{} // closed and replaced on every change
 }
 
 // watch subscribes to the project's container events. The caller must call
@@ -96,7 +99,7 @@ func (w *watcher) apply(ev engine.Event) {
 		st.exitCode, _ = strconv.Atoi(ev.ExitCode)
 	case strings.HasPrefix(ev.Action, "health_status"):
 		_, h, _ := strings.Cut(ev.Action, ":")
-		st.health, st.seenHealth = strings.TrimSpace(h), true
+		st.health, st.seenHealth, st.hasHealth = strings.TrimSpace(h), true, true
 	default:
 		return
 	}
@@ -119,62 +122,33 @@ func (w *watcher) seed(id string, d engine.ContainerDetails) {
 	if !st.seenHealth {
 		st.health = d.Health
 	}
+	st.hasHealth = st.hasHealth || d.Health != ""
 }
 
-// errNoHealthcheck is returned when a service_healthy dependency has no
-// healthcheck to wait for.
-var errNoHealthcheck = errors.New("has no healthcheck configured")
-
-// waitFor blocks until the container id meets condition, which is
-// service_healthy or service_completed_successfully. The container is
-// inspected once after subscribing, to catch what happened before the
-// stream started.
-func (s *Stack) waitFor(ctx context.Context, w *watcher, id, name, condition string) error {
+// await blocks until container id (called name) meets condition c, and
+// fails when it never will. The container is inspected once after the
+// watcher subscribed, to catch what happened before the stream started.
+// restart is the service's restart policy (see judge).
+func (s *Stack) await(ctx context.Context, w *watcher, id, name string, c Condition, restart string) error {
 	d, err := s.engine.InspectContainer(ctx, id)
 	if err != nil {
 		return err
 	}
-	if condition == conditionHealthy && d.Health == "" {
-		return fmt.Errorf("container %s %w", name, errNoHealthcheck)
-	}
 	w.seed(id, d)
-	var met error
+	var v verdict
 	err = w.until(ctx, id, func(st cstate) bool {
-		var done bool
-		done, met = conditionMet(st, condition, name)
-		return done
+		v = judge(st, c, restart)
+		return v.done()
 	})
 	switch {
+	case err == nil && v.failed != "":
+		return fmt.Errorf("container %s %s", name, v.failed)
 	case err == nil:
-		return met
+		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
 	}
 	return fmt.Errorf("waiting for container %s: %w", name, err)
-}
-
-// conditionMet tells whether a container in state st meets a depends_on
-// condition, or never will (err).
-func conditionMet(st cstate, condition, name string) (bool, error) {
-	switch condition {
-	case conditionHealthy:
-		switch {
-		case st.health == "healthy":
-			return true, nil
-		case st.health == "unhealthy":
-			return true, fmt.Errorf("container %s is unhealthy", name)
-		case st.exited:
-			return true, fmt.Errorf("container %s exited (%d) before it was healthy", name, st.exitCode)
-		}
-	case conditionCompleted:
-		if st.exited && st.exitCode != 0 {
-			return true, fmt.Errorf("container %s exited (%d), so it did not complete successfully", name, st.exitCode)
-		}
-		return st.exited, nil
-	default:
-		return st.running || st.exited, nil
-	}
-	return false, nil
 }
 
 // until calls done with the state of container id, now and after each
@@ -203,9 +177,3 @@ func (w *watcher) until(ctx context.Context, id string, done func(cstate) bool) 
 		}
 	}
 }
-
-const (
-	conditionStarted   = "service_started"
-	conditionHealthy   = "service_healthy"
-	conditionCompleted = "service_completed_successfully"
-)

@@ -24,7 +24,7 @@ func TestWaitForIgnoresUnrelatedEvents(t *testing.T) {
 	w := s.watch(ctx, "shop")
 	defer w.close()
 	w.apply(engine.Event{Action: "exec_die", ID: cs[0].ID})
-	if err := s.waitFor(ctx, w, cs[0].ID, cs[0].Name, conditionHealthy); err != nil {
+	if err := s.await(ctx, w, cs[0].ID, cs[0].Name, ConditionHealthy, ""); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -260,7 +260,6 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"graph", "--format", "svg"}, "stack: unsupported --format value \"svg\": use one of text, dot, mermaid, json\nSee 'stack graph --help'.\n"},
 		{[]string{"up", "nosuch"}, "stack: no such service: nosuch\n"},
 		{[]string{"up", "-d", "--scale", "nosuch=2"}, "stack: no such service: nosuch\n"},
-		{[]string{"--dry-run", "down"}, "stack: --dry-run is not supported by down yet\nSee 'stack down --help'.\n"},
 	}
 	for _, tt := range tests {
 		h := newHarness(t, shopFile)

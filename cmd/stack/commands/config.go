@@ -9,6 +9,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
+	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
 // configOptions are the flags of stack config.
@@ -71,6 +72,11 @@ func runConfig(ctx context.Context, o *configOptions) error {
 	}
 	p, err := o.loadValid(ctx, o.services)
 	if err != nil {
+		return err
+	}
+	// What up would refuse, config refuses too: every container and
+	// network configuration is built, for the newest engine API.
+	if err := stack.Validate(p, ""); err != nil {
 		return err
 	}
 	if len(o.services) > 0 {

@@ -51,10 +51,6 @@ what belongs to the project.`,
 
 // runDown resolves the project, then calls stack.Down.
 func runDown(ctx context.Context, o *downOptions) error {
-	if o.global.dryRun {
-		// Down cannot simulate yet; refusing beats removing for real.
-		return usagef(o.cmd.CommandPath(), "--dry-run is not supported by down yet")
-	}
 	p, name, err := o.projectOrName(ctx, nil)
 	if err != nil {
 		return err
@@ -64,6 +60,7 @@ func runDown(ctx context.Context, o *downOptions) error {
 			Timeout:       seconds(o.cmd, "timeout", o.timeout),
 			Volumes:       o.volumes,
 			RemoveOrphans: o.removeOrphans,
+			DryRun:        o.global.dryRun,
 		})
 	})
 }

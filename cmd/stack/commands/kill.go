@@ -31,7 +31,7 @@ services, all when none is named.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLifecycle(c, cmd, args, "Killing", func(ctx context.Context, v killVerbs, name string, p *types.Project) error {
-				return v.Kill(ctx, name, p, stack.KillOptions{Services: args, Signal: signal})
+				return v.Kill(ctx, name, p, stack.KillOptions{Services: args, Signal: signal, DryRun: c.global.dryRun})
 			})
 		},
 	}

@@ -30,7 +30,7 @@ none is named); "stack unpause" resumes them.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLifecycle(c, cmd, args, "Pausing", func(ctx context.Context, v pauseVerbs, name string, p *types.Project) error {
-				return v.Pause(ctx, name, p, stack.PauseOptions{Services: args})
+				return v.Pause(ctx, name, p, stack.PauseOptions{Services: args, DryRun: c.global.dryRun})
 			})
 		},
 	}

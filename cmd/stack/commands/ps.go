@@ -101,7 +101,7 @@ func runPs(ctx context.Context, o *psOptions) error {
 		return err
 	}
 	if len(o.status) > 0 {
-		cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return !slices.Contains(o.status, c.State) })
+		cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return !slices.Contains(o.status, string(c.State)) })
 	}
 
 	switch {

@@ -32,7 +32,7 @@ applied: use "stack up" for that.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLifecycle(c, cmd, args, "Restarting", func(ctx context.Context, v restartVerbs, name string, p *types.Project) error {
-				return v.Restart(ctx, name, p, stack.RestartOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
+				return v.Restart(ctx, name, p, stack.RestartOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout), DryRun: c.global.dryRun})
 			})
 		},
 	}

@@ -50,6 +50,7 @@ input is not one.`,
 					Stop:     o.stop,
 					Volumes:  o.volumes,
 					Confirm:  c.confirmRemove(o.force),
+					DryRun:   c.global.dryRun,
 				})
 			})
 		},

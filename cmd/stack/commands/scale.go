@@ -45,9 +45,6 @@ one container: scale says so before changing anything.`,
 func runScale(cmd *cobra.Command, c *cli, args []string, noDeps bool) error {
 	ctx := cmd.Context()
 	path := cmd.CommandPath()
-	if c.global.dryRun {
-		return usagef(path, "--dry-run is not supported by scale yet")
-	}
 	scale := make(map[string]int, len(args))
 	services := make([]string, 0, len(args))
 	for _, a := range args {
@@ -68,6 +65,6 @@ func runScale(cmd *cobra.Command, c *cli, args []string, noDeps bool) error {
 		return err
 	}
 	return callWithProgress(c, "Running", "scale", func(v scaleVerbs) error {
-		return v.Scale(ctx, p, scale, stack.ScaleOptions{NoDeps: noDeps})
+		return v.Scale(ctx, p, scale, stack.ScaleOptions{NoDeps: noDeps, DryRun: c.global.dryRun})
 	})
 }

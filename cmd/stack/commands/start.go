@@ -31,7 +31,7 @@ missing containers.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLifecycle(c, cmd, args, "Starting", func(ctx context.Context, v startVerbs, name string, p *types.Project) error {
-				return v.Start(ctx, name, p, stack.StartOptions{Services: args})
+				return v.Start(ctx, name, p, stack.StartOptions{Services: args, DryRun: c.global.dryRun})
 			})
 		},
 	}

@@ -32,7 +32,7 @@ without removing them, dependents first. They can be started again with
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLifecycle(c, cmd, args, "Stopping", func(ctx context.Context, v stopVerbs, name string, p *types.Project) error {
-				return v.Stop(ctx, name, p, stack.StopOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout)})
+				return v.Stop(ctx, name, p, stack.StopOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout), DryRun: c.global.dryRun})
 			})
 		},
 	}

@@ -29,7 +29,7 @@ Resumes the paused containers of the services, all when none is named.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLifecycle(c, cmd, args, "Unpausing", func(ctx context.Context, v unpauseVerbs, name string, p *types.Project) error {
-				return v.Unpause(ctx, name, p, stack.PauseOptions{Services: args})
+				return v.Unpause(ctx, name, p, stack.PauseOptions{Services: args, DryRun: c.global.dryRun})
 			})
 		},
 	}

@@ -158,8 +158,7 @@ func runUp(ctx context.Context, o *upOptions) error {
 		AttachTo:           o.attach,
 		AttachDependencies: o.attachDependencies,
 		NoAttach:           o.noAttach,
-		AbortOnExit:        o.abortOnExit,
-		AbortOnFailure:     o.abortOnFailure,
+		Cascade:            o.cascade(),
 		ExitCodeFrom:       o.exitCodeFrom,
 		Build:              o.build,
 		NoBuild:            o.noBuild,
@@ -206,6 +205,18 @@ func (o *upOptions) checkAttachFlags(path string) error {
 		return usagef(path, "--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach, --attach-dependencies")
 	}
 	return nil
+}
+
+// cascade is Compose's rule: --exit-code-from implies
+// --abort-on-container-exit unless --abort-on-container-failure is given.
+func (o *upOptions) cascade() stack.Cascade {
+	switch {
+	case o.abortOnFailure:
+		return stack.CascadeFail
+	case o.abortOnExit || o.exitCodeFrom != "":
+		return stack.CascadeStop
+	}
+	return stack.CascadeNone
 }
 
 // logNames are the names of the containers up will follow, "web-1" to

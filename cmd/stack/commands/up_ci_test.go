@@ -16,7 +16,7 @@ func TestUpForegroundFlags(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, h.stderr.String())
 	}
 	up := h.verbs.up
-	if up.Attach == nil || up.ExitCodeFrom != "web" || up.AbortOnFailure || up.AttachDependencies {
+	if up.Attach == nil || up.ExitCodeFrom != "web" || up.Cascade != stack.CascadeStop || up.AttachDependencies {
 		t.Errorf("options %+v", up)
 	}
 	if !slices.Equal(up.AttachTo, []string{"web", "db"}) || !slices.Equal(up.NoAttach, []string{"cache"}) {
@@ -26,7 +26,7 @@ func TestUpForegroundFlags(t *testing.T) {
 	if code := h.run("up", "--abort-on-container-failure", "--exit-code-from", "web", "--attach-dependencies", "web"); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, h.stderr.String())
 	}
-	if up := h.verbs.up; !up.AbortOnFailure || up.AbortOnExit || up.ExitCodeFrom != "web" || !up.AttachDependencies {
+	if up := h.verbs.up; up.Cascade != stack.CascadeFail || up.ExitCodeFrom != "web" || !up.AttachDependencies {
 		t.Errorf("options %+v", up)
 	}
 }

@@ -95,14 +95,12 @@ func (c *cli) progressOrQuiet(title string, quiet bool) (display.Progress, error
 }
 
 // runLifecycle is the common shape of start, stop, restart, kill, rm,
-// pause and unpause: refuse --dry-run, resolve the project (a stack file
-// or just a project name) and the services named, then call the verb,
+// pause and unpause: resolve the project (a stack file or just a project
+// name) and the services named, then call the verb (which plans and, with
+// --dry-run, only reports its plan),
 // reached as T, with a progress renderer headed by title as the sink.
 func runLifecycle[T any](c *cli, cmd *cobra.Command, services []string, title string, call func(ctx context.Context, v T, name string, p *types.Project) error) error {
 	ctx := cmd.Context()
-	if c.global.dryRun {
-		return usagef(cmd.CommandPath(), "--dry-run is not supported by %s yet", cmd.Name())
-	}
 	p, name, err := c.projectOrName(ctx, services)
 	if err != nil {
 		return err

@@ -118,7 +118,7 @@ const dryRunPrefix = "DRY-RUN MODE - "
 // resource names an event's resource the way Compose does:
 // "Container shop-db-1", "Network shop_default".
 func resource(e stack.Event) string {
-	kind := e.Kind
+	kind := string(e.Kind)
 	if kind != "" {
 		kind = strings.ToUpper(kind[:1]) + kind[1:]
 	}

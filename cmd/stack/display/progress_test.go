@@ -136,7 +136,7 @@ func (s *syncBuffer) String() string {
 func TestTTYFrame(t *testing.T) {
 	t0 := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	tty := &TTY{title: "Running", items: map[string]*ttyItem{}, now: func() time.Time { return t0 }}
-	ev := func(kind, name, status string, done bool, after time.Duration, text string) {
+	ev := func(kind stack.ResourceKind, name string, status stack.Status, done bool, after time.Duration, text string) {
 		tty.Event(stack.Event{Time: t0.Add(after), Kind: kind, Name: name, Status: status, Done: done, Text: text})
 	}
 	ev(stack.KindNetwork, "shop_default", stack.StatusCreating, false, 0, "")

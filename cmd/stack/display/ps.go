@@ -61,7 +61,7 @@ func NewPsRows(cs []engine.Container, now time.Time) []PsRow {
 			Project:    c.Project,
 			Service:    c.Service,
 			Number:     c.Number,
-			State:      c.State,
+			State:      string(c.State),
 			Status:     c.Status,
 			Health:     c.Health,
 			ExitCode:   exitCode(c.Status),

@@ -118,7 +118,7 @@ func (t *TTY) Event(e stack.Event) {
 	if now.IsZero() {
 		now = t.now()
 	}
-	key := e.Kind + "\x00" + e.Name
+	key := string(e.Kind) + "\x00" + e.Name
 	it, ok := t.items[key]
 	if !ok {
 		it = &ttyItem{start: now}
@@ -214,7 +214,7 @@ func (t *TTY) frame(now time.Time, cols, rows int) []string {
 	idWidth, statusWidth := 0, 0
 	for _, it := range items {
 		idWidth = max(idWidth, utf8.RuneCountInString(resource(it.ev)))
-		statusWidth = max(statusWidth, utf8.RuneCountInString(it.ev.Status))
+		statusWidth = max(statusWidth, utf8.RuneCountInString(string(it.ev.Status)))
 	}
 	lines := make([]string, 0, len(items)+1)
 	lines = append(lines, truncate(fmt.Sprintf("[+] %s %d/%d", t.title, done, len(t.order)), cols))
@@ -261,7 +261,7 @@ func (t *TTY) line(it *ttyItem, now time.Time, cols, idWidth, statusWidth int) s
 	}
 	elapsed := fmt.Sprintf("%.1fs", end.Sub(it.start).Seconds())
 
-	text := pad(resource(e), idWidth) + "  " + pad(e.Status, statusWidth)
+	text := pad(resource(e), idWidth) + "  " + pad(string(e.Status), statusWidth)
 	d := detail(e)
 	if d != "" {
 		text += " " + d

@@ -2,50 +2,13 @@ package stack
 
 import "time"
 
-// Resource kinds of an Event.
-const (
-	KindContainer = "container"
-	KindNetwork   = "network"
-	KindVolume    = "volume"
-	KindImage     = "image"
-	KindService   = "service"
-)
-
-// Status values of an Event, in Compose's words.
-const (
-	StatusCreating   = "Creating"
-	StatusCreated    = "Created"
-	StatusStarting   = "Starting"
-	StatusStarted    = "Started"
-	StatusRunning    = "Running"
-	StatusWaiting    = "Waiting"
-	StatusHealthy    = "Healthy"
-	StatusExited     = "Exited"
-	StatusStopping   = "Stopping"
-	StatusStopped    = "Stopped"
-	StatusRemoving   = "Removing"
-	StatusRemoved    = "Removed"
-	StatusRecreate   = "Recreate"
-	StatusRecreated  = "Recreated"
-	StatusBuilding   = "Building"
-	StatusBuilt      = "Built"
-	StatusKilling    = "Killing"
-	StatusKilled     = "Killed"
-	StatusRestarting = "Restarting"
-	StatusPaused     = "Paused"
-	StatusUnpaused   = "Unpaused"
-	StatusSkipped    = "Skipped"
-	StatusError      = "Error"
-	StatusWarning    = "Warning"
-)
-
 // Event is one progress report: a resource changed state.
 type Event struct {
-	Time    time.Time `json:"time"`
-	Kind    string    `json:"kind"`              // container, network, volume, image, service
-	Name    string    `json:"name"`              // e.g. "shop-web-1", "shop_default"
-	Service string    `json:"service,omitempty"` // the service a container belongs to
-	Status  string    `json:"status"`            // one of the Status constants
+	Time    time.Time    `json:"time"`
+	Kind    ResourceKind `json:"kind"`
+	Name    string       `json:"name"`              // e.g. "shop-web-1", "shop_default"
+	Service string       `json:"service,omitempty"` // the service a container belongs to
+	Status  Status       `json:"status"`
 	// Done is true when Status is the last state of this resource in the
 	// current operation (Started, Removed, Error...), false while in flight.
 	Done  bool   `json:"done"`
