@@ -30,9 +30,8 @@ type Docker struct {
 	// UnreachableError (the client replaces it with a generic text).
 	lastDialErr atomic.Pointer[error]
 
-	// names are the containers' names this client has seen, so that
-	// errors name containers as the user knows them, not by ID.
-	names nameBook
+	// names is what this client has seen of containers.
+	names containerBook
 
 	mu         sync.Mutex
 	apiVersion string // negotiated, "" until the first need
@@ -250,32 +249,100 @@ func wantService(f Filter, service string) bool {
 	return len(f.Services) == 0 || slices.Contains(f.Services, service)
 }
 
-// nameBook maps container IDs to names. It is safe for concurrent use.
-type nameBook struct {
-	mu    sync.Mutex
-	names map[string]string
+// containerBook is what this client saw of containers, by ID: their names,
+// so that errors name containers as the user knows them, and, from lists,
+// creates and this client's own starts and stops, whether they are up and
+// on which networks (see releaseEndpoints). It is safe for concurrent use.
+type containerBook struct {
+	mu sync.Mutex
+	m  map[string]*bookEntry
+}
+
+type bookEntry struct {
+	name     string
+	known    bool // up and networks are known
+	up       bool
+	networks []string
+}
+
+func (b *containerBook) entry(id string) *bookEntry {
+	if b.m == nil {
+		b.m = map[string]*bookEntry{}
+	}
+	e, ok := b.m[id]
+	if !ok {
+		e = &bookEntry{}
+		b.m[id] = e
+	}
+	return e
 }
 
 // learn records the name of container id.
-func (b *nameBook) learn(id, name string) {
+func (b *containerBook) learn(id, name string) {
 	if id == "" || name == "" {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.names == nil {
-		b.names = map[string]string{}
+	b.entry(id).name = name
+}
+
+// saw records what a list or create told about a container.
+func (b *containerBook) saw(c Container) {
+	if c.ID == "" {
+		return
 	}
-	b.names[id] = name
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := b.entry(c.ID)
+	if c.Name != "" {
+		e.name = c.Name
+	}
+	e.known, e.up, e.networks = true, c.State.Up(), c.Networks
+}
+
+// setUp records that this client started or stopped container id. A
+// started container's networks are as its configuration says, which the
+// book may no longer know: they are read again when needed.
+func (b *containerBook) setUp(id string, up bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e, ok := b.m[id]; ok {
+		e.up = up
+		if up {
+			e.known = false
+		}
+	}
+}
+
+// released records that container id left its networks.
+func (b *containerBook) released(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if e, ok := b.m[id]; ok {
+		e.networks = nil
+	}
+}
+
+// endpoints returns whether container id is up and its networks, when
+// known.
+func (b *containerBook) endpoints(id string) (up bool, networks []string, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, found := b.m[id]
+	if !found || !e.known {
+		return false, nil, false
+	}
+	return e.up, e.networks, true
 }
 
 // of returns the name of container id when known, else id itself (the
 // caller may have passed a name).
-func (b *nameBook) of(id string) string {
+func (b *containerBook) of(id string) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if name, ok := b.names[id]; ok {
-		return name
+	if e, ok := b.m[id]; ok && e.name != "" {
+		return e.name
 	}
 	return id
 }

@@ -41,7 +41,7 @@ func (d *Docker) ListContainers(ctx context.Context, f Filter) ([]Container, err
 			continue
 		}
 		out = append(out, fromSummary(c))
-		d.names.learn(c.ID, out[len(out)-1].Name)
+		d.names.saw(out[len(out)-1])
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Project != out[j].Project {
@@ -152,7 +152,6 @@ func (d *Docker) CreateContainer(ctx context.Context, spec ContainerSpec) (Conta
 	if err != nil {
 		return Container{}, d.wrap(op, err)
 	}
-	d.names.learn(resp.ID, spec.Name)
 	for _, ep := range cc.Connect {
 		if err := d.cli.NetworkConnect(ctx, ep.Network, resp.ID, ep.Settings); err != nil {
 			err = d.wrap(fmt.Sprintf("%s: connect network %q", op, ep.Network), err)
@@ -179,12 +178,17 @@ func (d *Docker) CreateContainer(ctx context.Context, spec ContainerSpec) (Conta
 		out.Networks = append(out.Networks, ep.Network)
 	}
 	sort.Strings(out.Networks)
+	d.names.saw(out)
 	return out, nil
 }
 
 // StartContainer starts a created or stopped container.
 func (d *Docker) StartContainer(ctx context.Context, id string) error {
-	return d.wrap(fmt.Sprintf("start container %q", d.names.of(id)), d.cli.ContainerStart(ctx, id, container.StartOptions{}))
+	err := d.cli.ContainerStart(ctx, id, container.StartOptions{})
+	if err == nil {
+		d.names.setUp(id, true)
+	}
+	return d.wrap(fmt.Sprintf("start container %q", d.names.of(id)), err)
 }
 
 // StopContainer sends the stop signal and kills after timeout (nil: the
@@ -198,7 +202,22 @@ func (d *Docker) StopContainer(ctx context.Context, id string, timeout *time.Dur
 		}
 		opts.Timeout = &secs
 	}
-	return d.wrap(fmt.Sprintf("stop container %q", d.names.of(id)), d.cli.ContainerStop(ctx, id, opts))
+	err := d.cli.ContainerStop(ctx, id, opts)
+	if err == nil {
+		d.names.setUp(id, false)
+	}
+	return d.wrap(fmt.Sprintf("stop container %q", d.names.of(id)), err)
+}
+
+// RetireContainer stops a container that is about to be removed. On an
+// engine that can keep phantom endpoints (quirks.go) it first leaves its
+// networks, one network at a time; a container that only stops must keep
+// them, so StopContainer does not.
+func (d *Docker) RetireContainer(ctx context.Context, id string, timeout *time.Duration) error {
+	if err := d.releaseEndpoints(ctx, id, nil); err != nil {
+		return err
+	}
+	return d.StopContainer(ctx, id, timeout)
 }
 
 // KillContainer sends signal ("" is SIGKILL).

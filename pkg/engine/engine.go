@@ -39,6 +39,9 @@ type Engine interface {
 	// StopContainer sends the stop signal and kills after timeout (nil: the
 	// container's own stop timeout).
 	StopContainer(ctx context.Context, id string, timeout *time.Duration) error
+	// RetireContainer stops a container about to be removed (down): as
+	// StopContainer, leaving its networks first where the engine needs it.
+	RetireContainer(ctx context.Context, id string, timeout *time.Duration) error
 	KillContainer(ctx context.Context, id, signal string) error
 	RemoveContainer(ctx context.Context, id string, o RemoveOptions) error
 	RenameContainer(ctx context.Context, id, name string) error

@@ -44,12 +44,18 @@ func (d *Docker) releaseEndpoints(ctx context.Context, id string, listed *Contai
 		_ = d.cli.NetworkDisconnect(ctx, name, id, true)
 		lock.Unlock()
 	}
+	// Released: a stop or remove that follows has nothing more to do.
+	d.names.released(id)
 	return nil
 }
 
-// endpointsOf tells whether a container runs and which networks it is on,
-// from the caller's list entry when there is one, else from an inspect.
+// endpointsOf tells whether a container runs and which networks it is on:
+// from what this client saw of it (lists, creates, its own starts, stops
+// and releases), else from the caller's list entry, else from an inspect.
 func (d *Docker) endpointsOf(ctx context.Context, id string, listed *Container) (bool, []string, error) {
+	if up, networks, ok := d.names.endpoints(id); ok {
+		return up, networks, nil
+	}
 	if listed != nil {
 		return listed.State.Up(), listed.Networks, nil
 	}

@@ -59,6 +59,9 @@ func (x *execution) runContainer(ctx context.Context, op *Op) error {
 	case OpRestart:
 		return step(StatusRestarting, StatusStarted, func() error { return s.engine.RestartContainer(ctx, id, op.Timeout) })
 	case OpStop:
+		if op.Retire {
+			return step(StatusStopping, StatusStopped, func() error { return s.engine.RetireContainer(ctx, id, op.Timeout) })
+		}
 		return step(StatusStopping, StatusStopped, func() error { return s.engine.StopContainer(ctx, id, op.Timeout) })
 	case OpKill:
 		sig := op.Signal

@@ -219,6 +219,15 @@ func (f *fakeEngine) StopContainer(_ context.Context, id string, _ *time.Duratio
 	return nil
 }
 
+func (f *fakeEngine) RetireContainer(ctx context.Context, id string, timeout *time.Duration) error {
+	f.mu.Lock()
+	if c, err := f.byID(id); err == nil {
+		f.calls = append(f.calls, "RetireContainer "+c.c.Name)
+	}
+	f.mu.Unlock()
+	return f.StopContainer(ctx, id, timeout)
+}
+
 func (f *fakeEngine) KillContainer(ctx context.Context, id, _ string) error {
 	return f.StopContainer(ctx, id, nil)
 }

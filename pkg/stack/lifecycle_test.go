@@ -135,3 +135,31 @@ func TestKillDefaultsToSIGKILL(t *testing.T) {
 		t.Errorf("killed %v, want shop-web-1", got)
 	}
 }
+
+// Only a container about to be removed leaves its networks before it stops
+// (the engine quirk): one that is only stopped keeps them for its next
+// start.
+func TestStopKeepsNetworksDownRetires(t *testing.T) {
+	f := newFake()
+	p := testProject("shop", map[string][]string{"db": nil, "web": {"db"}})
+	s := New(Options{Engine: f})
+	ctx := context.Background()
+	if err := s.Up(ctx, p, UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(ctx, "shop", p, StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.called("RetireContainer"); len(got) != 0 {
+		t.Fatalf("stop retired %v", got)
+	}
+	if err := s.Start(ctx, "shop", p, StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Down(ctx, "shop", p, DownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.called("RetireContainer"); !slices.Equal(got, []string{"shop-web-1", "shop-db-1"}) {
+		t.Fatalf("down retired %v, want web then db", got)
+	}
+}

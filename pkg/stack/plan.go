@@ -70,6 +70,8 @@ type Op struct {
 	Timeout *time.Duration
 	Signal  string
 	Volumes bool
+	// Retire marks the stop of a container that is removed next.
+	Retire bool
 	// Restart is the service's restart policy, which decides whether an
 	// exited container may still become ready.
 	Restart string

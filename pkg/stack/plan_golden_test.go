@@ -252,17 +252,29 @@ func TestGoldenDownPlans(t *testing.T) {
 		want    string
 	}{
 		{name: "down with priorities: dependents first, then lower priority first", project: p, want: `
-1. container shop-cache-1: remove after 3
-2. container shop-db-1: remove priority -10 after 3
+1. container shop-cache-1: stop after 3
+2. container shop-db-1: stop priority -10 after 3
+3. container shop-web-1: stop
+4. container shop-cache-1: remove after 1
+5. container shop-db-1: remove after 2
+6. container shop-web-1: remove after 3
+7. network shop_default: remove after 4, 5, 6
+`},
+		{name: "down -t 0 kills in the removal, all at once", project: p, opts: DownOptions{Timeout: new(time.Duration)}, want: `
+1. container shop-cache-1: remove
+2. container shop-db-1: remove
 3. container shop-web-1: remove
 4. network shop_default: remove after 1, 2, 3
 `},
 		{name: "down -v of a project whose file is gone: labels only", opts: DownOptions{Volumes: true}, want: `
-1. container shop-cache-1: remove after 3
-2. container shop-db-1: remove after 3
-3. container shop-web-1: remove
-4. network shop_default: remove after 1, 2, 3
-5. volume shop_data: remove after 1, 2, 3
+1. container shop-cache-1: stop after 3
+2. container shop-db-1: stop after 3
+3. container shop-web-1: stop
+4. container shop-cache-1: remove after 1
+5. container shop-db-1: remove after 2
+6. container shop-web-1: remove after 3
+7. network shop_default: remove after 4, 5, 6
+8. volume shop_data: remove after 4, 5, 6
 `},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,10 +28,7 @@ func planDown(name string, p *types.Project, obs *Observed, o DownOptions) *Plan
 		}
 		victims = append(victims, c)
 	}
-	ordered := o.Timeout == nil || *o.Timeout > 0
-	removals := containerOps(pl, p, victims, true, ordered, func(op *Op) {
-		op.Kind, op.Timeout, op.Volumes = OpRemove, o.Timeout, o.Volumes
-	})
+	removals := teardown(pl, p, victims, o.Timeout, o.Volumes)
 	declared, external := map[string]bool{}, map[string]bool{}
 	if p != nil {
 		for key, n := range p.Networks {
@@ -68,6 +65,38 @@ func planDown(name string, p *types.Project, obs *Observed, o DownOptions) *Plan
 		}
 	}
 	return pl
+}
+
+// teardown adds the ops that take containers cs away: the ones that are up
+// are stopped in reverse dependency order, and each container is removed
+// once it is stopped, off that order, so that a removal never holds up the
+// stop of a dependency. A zero timeout kills every container at once in
+// its removal. It returns the removals.
+func teardown(pl *Plan, p *types.Project, cs []engine.Container, timeout *time.Duration, volumes bool) []*Op {
+	if timeout != nil && *timeout <= 0 {
+		return containerOps(pl, p, cs, true, false, func(op *Op) {
+			op.Kind, op.Timeout, op.Volumes = OpRemove, timeout, volumes
+		})
+	}
+	var up []engine.Container
+	for _, c := range cs {
+		if c.State.Up() {
+			up = append(up, c)
+		}
+	}
+	stops := map[string]*Op{}
+	for _, op := range containerOps(pl, p, up, true, true, func(op *Op) { op.Kind, op.Timeout, op.Retire = OpStop, timeout, true }) {
+		stops[op.Container.ID] = op
+	}
+	return containerOps(pl, p, cs, true, false, func(op *Op) {
+		op.Kind, op.Timeout, op.Volumes = OpRemove, timeout, volumes
+		if stop, ok := stops[op.Container.ID]; ok {
+			stopped := *op.Container
+			stopped.State = engine.StateExited
+			op.Container = &stopped
+			op.after(done(stop))
+		}
+	})
 }
 
 // inProject reports whether service belongs to p, enabled or disabled by
