@@ -885,32 +885,6 @@ func dependsOnLabel(d types.DependsOnConfig) string {
 	return strings.Join(deps, ",")
 }
 
-// ConfigHash computes Docker Compose's com.docker.compose.config-hash of a
-// service: the SHA-256 (hex) of the JSON of the compose-go service without
-// the fields that do not describe the container (build, pull_policy, scale,
-// deploy.replicas, depends_on, profiles). The same service loaded by Docker
-// Compose with the same compose-go version gives the same hash, so scaling
-// does not change it, and a project created by one tool is not recreated by
-// the other.
-func ConfigHash(s types.ServiceConfig) (string, error) {
-	s.Build = nil
-	s.PullPolicy = ""
-	s.Scale = nil
-	if s.Deploy != nil {
-		d := *s.Deploy // a copy: the caller's service stays as it is
-		d.Replicas = nil
-		s.Deploy = &d
-	}
-	s.DependsOn = nil
-	s.Profiles = nil
-	data, err := json.Marshal(s)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
-}
-
 // stackHashVersion prefixes StackHash values; bump it when the canonical
 // form changes, so that old labels compare as different.
 const stackHashVersion = "v1:"
