@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +22,8 @@ import (
 type Docker struct {
 	cli  *client.Client
 	host string
+	// target is the engine as Resolve chose it.
+	target Target
 
 	// proto and addr of host, read by dial.
 	proto, addr string
@@ -54,18 +55,32 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// NewDocker returns a client of the engine named by the environment, as the
-// docker CLI does: DOCKER_HOST (default unix:///var/run/docker.sock, or
-// tcp://host:port), DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and
-// DOCKER_API_VERSION; the API version is otherwise negotiated with the engine
-// on the first call. It does not contact the engine.
+// NewDocker returns a client of the engine the environment names, as the
+// docker CLI chooses it (see Resolve): DOCKER_HOST, DOCKER_CONTEXT or the
+// current context, with DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and
+// DOCKER_API_VERSION; the API version is otherwise negotiated with the
+// engine on the first call. It does not contact the engine.
 func NewDocker() (*Docker, error) {
-	d := &Docker{}
-	host := os.Getenv(client.EnvOverrideHost)
+	t, err := Resolve(Selection{})
+	if err != nil {
+		return nil, err
+	}
+	return NewDockerFor(t)
+}
+
+// NewDockerFor returns a client of the engine t. It does not contact the
+// engine.
+func NewDockerFor(t Target) (*Docker, error) {
+	d := &Docker{target: t}
+	host := t.Host
 	if host == "" {
 		host = client.DefaultDockerHost
 	}
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	opts, err := t.clientOpts()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, client.WithAPIVersionNegotiation())
 	if u, err := client.ParseHostURL(host); err == nil && (u.Scheme == "unix" || u.Scheme == "tcp") {
 		d.proto, d.addr = u.Scheme, u.Host
 		// Our own dialer only to keep the cause of a connection failure.
@@ -105,6 +120,9 @@ func (d *Docker) Close() error {
 
 // Host returns the address of the engine, e.g. unix:///var/run/docker.sock.
 func (d *Docker) Host() string { return d.host }
+
+// Target returns the engine as Resolve chose it.
+func (d *Docker) Target() Target { return d.target }
 
 // opError is an engine error with the operation and resource in its message,
 // that errors.Is matches against its kind (ErrNotFound, ErrConflict).
