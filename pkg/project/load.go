@@ -60,6 +60,9 @@ type Options struct {
 	// variable that is not set and is replaced by a blank string. Load
 	// never prints; it calls Warn from its own goroutine, once per message.
 	Warn func(msg string)
+	// Strict makes a key that stack does not honour (see ServiceKeys) an
+	// error instead of a warning.
+	Strict bool
 }
 
 // DefaultFileNames are the stack file names looked for when no file is given,
@@ -106,6 +109,9 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	e := checkExtensions(p)
 	if e == nil {
 		e = checkConsistency(p)
+	}
+	if e == nil {
+		e = checkKeys(p, l.o.Strict, l.warn)
 	}
 	if e != nil {
 		if e.Service != "" {
