@@ -36,6 +36,9 @@ type CreateConfig struct {
 	// Connect lists, in priority order, the networks to connect after create
 	// (engines before API 1.44 accept only one network at create).
 	Connect []Endpoint
+	// Files are copied into the container after create, before start
+	// (secrets and configs that are not bind mounts).
+	Files []File
 }
 
 // Endpoint is the attachment of a container to one network.
@@ -83,12 +86,15 @@ func ContainerConfig(r CreateRequest, apiVersion string) (CreateConfig, error) {
 		b.environment,
 		b.ports,
 		b.volumes,
+		b.files,
 		b.links,
 		b.networking,
+		b.endpointExtras,
 		b.namespaces,
 		b.restart,
 		b.healthcheck,
 		b.resources,
+		b.devices,
 		b.misc,
 		b.labels,
 	}
@@ -103,6 +109,7 @@ func ContainerConfig(r CreateRequest, apiVersion string) (CreateConfig, error) {
 		Networking: b.netCfg,
 		Platform:   b.platform,
 		Connect:    b.connect,
+		Files:      b.fileList,
 	}
 	out.Config.Labels[LabelStackHash] = StackHash(out)
 	out.Config.Labels[LabelStackFields] = FieldHashes(out)
@@ -164,6 +171,7 @@ type builder struct {
 	platform *ocispec.Platform
 	connect  []Endpoint
 	linkList []string
+	fileList []File
 }
 
 // errf returns a *ConfigError naming the service and the key.
@@ -329,11 +337,15 @@ func (b *builder) volumes() error {
 		if v.Target == "" {
 			return b.errf("volumes", "a %s volume has no target", v.Type)
 		}
+		if m, ok, err := b.mountAPI(v); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			b.host.Mounts = append(b.host.Mounts, m)
+			continue
+		}
 		switch v.Type {
 		case types.VolumeTypeVolume, "":
-			if v.Volume != nil && v.Volume.Subpath != "" {
-				return b.errf("volumes", "subpath of %q is not supported", v.Target)
-			}
 			if v.Source == "" {
 				if b.cfg.Volumes == nil {
 					b.cfg.Volumes = map[string]struct{}{}
@@ -911,7 +923,8 @@ func StackHash(c CreateConfig) string {
 		HostConfig *container.HostConfig
 		Endpoints  map[string]*network.EndpointSettings
 		Platform   *ocispec.Platform
-	}{cfg, c.HostConfig, endpoints, c.Platform}
+		Files      []string `json:",omitempty"`
+	}{cfg, c.HostConfig, endpoints, c.Platform, filesDigest(c.Files)}
 	// Marshalling these types cannot fail: no channels, funcs or cycles.
 	data, _ := json.Marshal(whole)
 	sum := sha256.Sum256(data)

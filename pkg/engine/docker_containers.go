@@ -164,6 +164,9 @@ func (d *Docker) CreateContainer(ctx context.Context, spec ContainerSpec) (Conta
 			return Container{}, err
 		}
 	}
+	if err := d.copyFiles(ctx, resp.ID, r.Name, cc.Files); err != nil {
+		return Container{}, err
+	}
 	out := containerFromLabels(cc.Config.Labels)
 	out.ID = resp.ID
 	out.Name = spec.Name

@@ -70,6 +70,9 @@ func fieldGroups(c CreateConfig) map[string]any {
 	host.Resources, host.ShmSize = container.Resources{}, 0
 	host.Init = nil
 	g["other"] = []any{cfg, host, c.Platform}
+	if len(c.Files) > 0 {
+		g["files"] = filesDigest(c.Files)
+	}
 	return g
 }
 
