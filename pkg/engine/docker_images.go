@@ -67,5 +67,5 @@ func (d *Docker) InspectImage(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, d.wrap(fmt.Sprintf("inspect image %q", ref), err)
 	}
-	return Image{ID: img.ID, Tags: img.RepoTags}, nil
+	return Image{ID: img.ID, Tags: img.RepoTags, LastTagTime: img.Metadata.LastTagTime}, nil
 }

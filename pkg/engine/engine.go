@@ -265,6 +265,9 @@ type Image struct {
 	Tags    []string
 	Size    int64 // bytes
 	Created time.Time
+	// LastTagTime is when the image was last tagged here (pulled, built or
+	// tagged), filled by InspectImage; zero when the engine does not know.
+	LastTagTime time.Time
 }
 
 // NewestAPI is the newest engine API version this build speaks: what

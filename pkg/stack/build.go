@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"golang.org/x/sync/errgroup"
@@ -156,8 +157,10 @@ func (s *Stack) EnsureImages(ctx context.Context, p *types.Project, services []s
 //     "build", else when its image is missing (Compose would try a pull
 //     first; without a registry that only delays the build);
 //   - pull_policy "always" pulls; "missing" (the default) and
-//     "if_not_present" pull a missing image; "never" requires it; a refresh
-//     policy ("daily", "every_2h") is taken as "missing";
+//     "if_not_present" pull a missing image; "never" requires it; the
+//     refresh policies ("refresh" with pull_refresh_after, "daily",
+//     "weekly", "every_12h") pull a missing image, and one last pulled
+//     (tagged) longer ago than they allow;
 //   - a missing image that can be neither built nor pulled is an error
 //     wrapping ErrImageMissing that names the service and the image.
 //
@@ -176,6 +179,7 @@ func (s *Stack) PrepareImages(ctx context.Context, p *types.Project, o ImageOpti
 		svc    types.ServiceConfig
 		ref    string
 		policy string
+		age    time.Duration // for PullPolicyRefresh
 	}
 	var check []need
 	var builds []imageBuild
@@ -185,14 +189,11 @@ func (s *Stack) PrepareImages(ctx context.Context, p *types.Project, o ImageOpti
 		if !ok {
 			return fmt.Errorf("no such service: %s", name)
 		}
-		policy, _, err := svc.GetPullPolicy()
+		policy, age, err := pullPolicy(svc, o.Pull)
 		if err != nil {
-			return fmt.Errorf("service %q: %w", name, err)
+			return err
 		}
-		if o.Pull != "" {
-			policy = o.Pull
-		}
-		n := need{svc: svc, ref: ImageName(p, svc), policy: policy}
+		n := need{svc: svc, ref: ImageName(p, svc), policy: policy, age: age}
 		switch {
 		case svc.Build != nil && !o.NoBuild && (o.Build || policy == types.PullPolicyBuild):
 			builds = append(builds, imageBuild{service: svc})
@@ -207,6 +208,7 @@ func (s *Stack) PrepareImages(ctx context.Context, p *types.Project, o ImageOpti
 
 	// Which images are missing: one inspect per distinct image.
 	missing := map[string]bool{}
+	present := map[string]engine.Image{}
 	{
 		refs := map[string]bool{}
 		for _, n := range check {
@@ -217,13 +219,14 @@ func (s *Stack) PrepareImages(ctx context.Context, p *types.Project, o ImageOpti
 		g.SetLimit(s.parallel)
 		for ref := range refs {
 			g.Go(func() error {
-				_, err := s.engine.InspectImage(gctx, ref)
+				img, err := s.engine.InspectImage(gctx, ref)
+				mu.Lock()
+				defer mu.Unlock()
 				if errors.Is(err, engine.ErrNotFound) {
-					mu.Lock()
 					missing[ref] = true
-					mu.Unlock()
 					return nil
 				}
+				present[ref] = img
 				return err
 			})
 		}
@@ -231,8 +234,12 @@ func (s *Stack) PrepareImages(ctx context.Context, p *types.Project, o ImageOpti
 			return err
 		}
 	}
+	now := time.Now()
 	for _, n := range check {
 		if !missing[n.ref] {
+			if n.policy == types.PullPolicyRefresh && n.svc.Build == nil && stale(present[n.ref], n.age, now) {
+				pulls = append(pulls, n)
+			}
 			continue
 		}
 		switch {
