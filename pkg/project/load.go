@@ -28,8 +28,8 @@ import (
 type Options struct {
 	// Files are the -f values, in order; "-" reads Stdin. When empty,
 	// COMPOSE_FILE is used, and then the first of DefaultFileNames found in
-	// WorkingDir or its parents (plus an override file beside it, see
-	// DefaultOverrideFileNames).
+	// ProjectDir (else WorkingDir) or its parents (plus an override file
+	// beside it, see DefaultOverrideFileNames).
 	Files []string
 	// Stdin is read for the file "-"; nil means os.Stdin.
 	Stdin io.Reader
@@ -63,6 +63,9 @@ type Options struct {
 	// Strict makes a key that stack does not honour (see ServiceKeys) an
 	// error instead of a warning.
 	Strict bool
+	// Model says how much of the loading to do; the zero value does all of
+	// it. Only stack config asks for less.
+	Model ModelOptions
 }
 
 // DefaultFileNames are the stack file names looked for when no file is given,
@@ -83,21 +86,7 @@ const stdinName = "<stdin>"
 // (ComposeFiles, absolute, "-" for stdin) and its directory (WorkingDir).
 // User mistakes are returned as *Error.
 func Load(ctx context.Context, o Options) (*types.Project, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	l, err := newLoad(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.locate(); err != nil {
-		return nil, err
-	}
-	details, err := l.read()
-	if err != nil {
-		return nil, err
-	}
-	opts, err := l.loadOptions(details)
+	l, details, opts, err := prepare(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +96,7 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	}
 	p.ComposeFiles = append([]string(nil), l.files...)
 	e := checkExtensions(p)
-	if e == nil {
+	if e == nil && !l.o.Model.NoConsistency {
 		e = checkConsistency(p)
 	}
 	if e == nil {
@@ -124,6 +113,27 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 		return nil, e
 	}
 	return p, nil
+}
+
+// prepare locates and reads the stack files that o names, and returns the
+// loader's options: the steps before compose-go loads them.
+func prepare(ctx context.Context, o Options) (*load, types.ConfigDetails, []func(*loader.Options), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, types.ConfigDetails{}, nil, err
+	}
+	l, err := newLoad(o)
+	if err != nil {
+		return nil, types.ConfigDetails{}, nil, err
+	}
+	if err := l.locate(); err != nil {
+		return nil, types.ConfigDetails{}, nil, err
+	}
+	details, err := l.read()
+	if err != nil {
+		return nil, details, nil, err
+	}
+	opts, err := l.loadOptions(details)
+	return l, details, opts, err
 }
 
 // load is the state of one Load call.
@@ -239,10 +249,15 @@ func (l *load) composeFileEnv() ([]string, bool) {
 	return paths, len(paths) > 0
 }
 
-// discover looks for the first default stack file in the working directory,
-// then in each parent.
+// discover looks for the first default stack file in the project directory
+// (--project-directory; else the working directory), then in each parent,
+// as Compose does.
 func (l *load) discover() ([]string, error) {
-	for dir := l.wd; ; {
+	start := l.wd
+	if l.projectDir != "" {
+		start = l.projectDir
+	}
+	for dir := start; ; {
 		if f := firstFile(dir, DefaultFileNames); f != "" {
 			files := []string{f}
 			if over := firstFile(dir, DefaultOverrideFileNames); over != "" {
@@ -257,7 +272,7 @@ func (l *load) discover() ([]string, error) {
 		dir = parent
 	}
 	return nil, &Error{
-		Msg: fmt.Sprintf("no stack file found in %s or its parents (looked for %s)", l.wd, strings.Join(DefaultFileNames, ", ")),
+		Msg: fmt.Sprintf("no stack file found in %s or its parents (looked for %s)", start, strings.Join(DefaultFileNames, ", ")),
 		Err: ErrNoStackFile,
 	}
 }
@@ -397,6 +412,7 @@ func (l *load) loadOptions(details types.ConfigDetails) ([]func(*loader.Options)
 		func(lo *loader.Options) {
 			// checkConsistency does this after loading, in linear time
 			lo.SkipConsistencyCheck = true
+			l.o.Model.apply(lo)
 		},
 		func(lo *loader.Options) {
 			if lo.Interpolate != nil {

@@ -762,3 +762,17 @@ func TestStdinTwice(t *testing.T) {
 	_, err := loadT(t, Options{WorkingDir: t.TempDir(), Files: []string{"-", "-"}, Stdin: strings.NewReader(webOnly)})
 	checkErr(t, err, "<stdin>: standard input can be given only once with -f -")
 }
+
+// TestProjectDirDiscovery: without -f, the stack file is looked up in
+// --project-directory, not in the working directory, as in Compose.
+func TestProjectDirDiscovery(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"compose.yaml":      "services:\n  wrong: {image: busybox}\n",
+		"proj/compose.yaml": "services:\n  right: {image: busybox}\n",
+		"proj/.env":         "COMPOSE_PROJECT_NAME=fromdotenv\n",
+	})
+	p := mustLoad(t, Options{WorkingDir: root, ProjectDir: "proj"})
+	if _, ok := p.Services["right"]; !ok || p.WorkingDir != filepath.Join(root, "proj") || p.Name != "fromdotenv" {
+		t.Errorf("services %v, dir %s, name %q", p.ServiceNames(), p.WorkingDir, p.Name)
+	}
+}
