@@ -16,7 +16,9 @@ type UpOptions struct {
 	AlwaysRecreateDeps bool
 	RenewAnonVolumes   bool
 	RemoveOrphans      bool
-	NoStart            bool
+	// IgnoreOrphans keeps quiet about orphans (COMPOSE_IGNORE_ORPHANS).
+	IgnoreOrphans bool
+	NoStart       bool
 	// Timeout is the stop timeout used when containers are replaced.
 	Timeout *time.Duration
 	// DryRun computes and reports the plan without changing anything.

@@ -85,8 +85,10 @@ func (b *upPlanner) orphans() {
 			continue
 		}
 		if !b.o.RemoveOrphans {
-			b.pl.Notes = append(b.pl.Notes, Note{Resource: KindContainer, Name: c.Name, Service: c.Service,
-				Text: "orphan container: its service is not in the stack file; remove it with --remove-orphans"})
+			if !b.o.IgnoreOrphans {
+				b.pl.Notes = append(b.pl.Notes, Note{Resource: KindContainer, Name: c.Name, Service: c.Service,
+					Text: "orphan container: its service is not in the stack file; remove it with --remove-orphans"})
+			}
 			continue
 		}
 		op := b.pl.add(&Op{Kind: OpRemove, Resource: KindContainer, Name: c.Name, Service: c.Service, Number: c.Number,
