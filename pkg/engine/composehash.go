@@ -47,6 +47,12 @@ var composeHashKeys = []string{
 	"post_start", "pre_stop",
 }
 
+// ComposeServiceKeys returns the keys of a service in the order Docker
+// Compose v5.5 writes them (`config` output, config hash).
+func ComposeServiceKeys() []string {
+	return append([]string(nil), composeHashKeys...)
+}
+
 // composeHashSkipped are the keys of our compose-go's ServiceConfig that
 // compose-go v2.14.0 does not have, so Compose v5.5 never hashes them.
 var composeHashSkipped = []string{"pull_refresh_after", "umask"}

@@ -21,6 +21,9 @@ import (
 	"github.com/docker/docker/client"
 )
 
+// DefaultHost is the engine's address when nothing names one.
+const DefaultHost = client.DefaultDockerHost
+
 // DefaultContext is the name of the context that stands for the engine the
 // flags and environment name (DOCKER_HOST, else the local socket).
 const DefaultContext = "default"

@@ -469,7 +469,8 @@ func TestConfig(t *testing.T) {
 	}{
 		{[]string{"config", "-q"}, ""},
 		{[]string{"config", "--services"}, "cache\ndb\nweb\n"},
-		{[]string{"config", "--volumes"}, "data\n"},
+		{[]string{"config", "--volumes"}, ""}, // no service uses it: left out, as in Compose
+		{[]string{"--all-resources", "config", "--volumes"}, "data\n"},
 		{[]string{"config", "--profiles"}, "debug\n"},
 		{[]string{"config", "--images"}, "redis\nmariadb\nnginx\n"},
 		{[]string{"--profile", "debug", "config", "--services"}, "cache\ndb\ndebug\nweb\n"},

@@ -39,8 +39,8 @@ func Main() int {
 		stdoutTTY: display.IsTerminal(os.Stdout),
 		stderrTTY: display.IsTerminal(os.Stderr),
 		termSize:  func() (int, int) { return display.TerminalSize(os.Stderr) },
-		newVerbs:  dockerVerbs,
 	}
+	c.useDocker()
 	return run(context.Background(), c, os.Args[1:], sigs, os.Exit)
 }
 

@@ -24,6 +24,8 @@ func (c *cli) projectOptions() project.Options {
 		WorkingDir: c.workDir,
 		Environ:    c.environ,
 		Warn:       func(msg string) { fmt.Fprintf(c.stderr, "stack: warning: %s\n", msg) },
+		Strict:     g.strict,
+		Model:      c.model,
 	}
 }
 
@@ -34,6 +36,10 @@ func (c *cli) loadProject(ctx context.Context, services []string) (*types.Projec
 	p, err := project.Load(ctx, c.projectOptions())
 	if err != nil {
 		return nil, err
+	}
+	if !c.global.allResources {
+		// As Compose: what no service uses is neither shown nor created.
+		p = p.WithoutUnnecessaryResources()
 	}
 	if len(services) == 0 {
 		return p, nil

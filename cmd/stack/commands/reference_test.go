@@ -94,7 +94,8 @@ func TestHelpTexts(t *testing.T) {
 // nowhere: only its shape is read. It is never executed, so cobra's --help
 // flags and help command are not there.
 func referenceRoot() *cobra.Command {
-	c := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, newVerbs: dockerVerbs}
+	c := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	c.useDocker()
 	return newRootCommand(c)
 }
 

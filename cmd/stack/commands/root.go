@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stack-orchestrator/stack/cmd/stack/display"
+	"github.com/stack-orchestrator/stack/pkg/project"
 	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
@@ -37,6 +38,9 @@ type cli struct {
 	newVerbs func(sink stack.Sink, parallel int) (verbs, func(), error)
 
 	global globalOptions
+	// model is the loading config skips (--no-interpolate, ...); zero for
+	// every other command.
+	model project.ModelOptions
 }
 
 // globalOptions are Compose's global flags, valid before or after the
@@ -51,6 +55,13 @@ type globalOptions struct {
 	progress    string
 	dryRun      bool
 	ansi        string
+	// host and context choose the engine (-H/--host, --context).
+	host, context string
+	// strict refuses keys that stack does not honour, instead of warning.
+	strict bool
+	// allResources keeps networks, volumes, secrets and configs that no
+	// service uses.
+	allResources bool
 }
 
 // getenv returns the value of key in the environment, or "".
@@ -91,12 +102,17 @@ func (c *cli) colour(terminal bool) bool {
 // progress returns the renderer chosen by --progress for a command whose
 // live view is headed by title.
 func (c *cli) progress(title string) (display.Progress, error) {
+	out, terminal := c.stderr, c.stderrTTY
+	if c.envBool("COMPOSE_STATUS_STDOUT") {
+		// As Compose: progress on stdout, for tools that read only it.
+		out, terminal = c.stdout, c.stdoutTTY
+	}
 	return display.NewProgress(display.ProgressOptions{
 		Mode:     c.global.progress,
 		ANSI:     c.global.ansi,
-		Out:      c.stderr,
-		Terminal: c.stderrTTY,
-		Color:    c.colour(c.stderrTTY),
+		Out:      out,
+		Terminal: terminal,
+		Color:    c.colour(terminal),
 		DryRun:   c.global.dryRun,
 		Title:    title,
 		Size:     c.termSize,
@@ -188,6 +204,10 @@ func newRootCommand(c *cli) *cobra.Command {
 	f.StringVar(&g.progress, "progress", display.ModeAuto, fmt.Sprintf("Set type of progress output (%s)", strings.Join(display.Modes, ", ")))
 	f.BoolVar(&g.dryRun, "dry-run", false, "Execute command in dry run mode")
 	f.StringVar(&g.ansi, "ansi", display.ANSIAuto, `Control when to print ANSI control characters ("never"|"always"|"auto")`)
+	f.BoolVar(&g.allResources, "all-resources", false, "Include all resources, even those not used by services")
+	f.StringVarP(&g.host, "host", "H", "", "Daemon socket to connect to, as the docker CLI's -H (DOCKER_HOST)")
+	f.StringVar(&g.context, "context", "", "Name of the docker context to use (DOCKER_CONTEXT; default: the current context)")
+	f.BoolVar(&g.strict, "strict", false, "Refuse keys of the stack file that stack does not honour, instead of warning")
 
 	root.AddCommand(
 		newUpCommand(c),
@@ -243,6 +263,12 @@ func disableFlagsInUseLine(cmd *cobra.Command) {
 func (c *cli) resolveGlobals(cmd *cobra.Command) error {
 	g := &c.global
 	fl := cmd.Flags()
+	if !fl.Changed("env-file") {
+		if v := c.getenv("COMPOSE_ENV_FILES"); v != "" {
+			g.envFiles = strings.FieldsFunc(v, func(r rune) bool { return r == ',' })
+		}
+	}
+	c.composeDotEnv()
 	if !fl.Changed("parallel") {
 		if v := c.getenv("COMPOSE_PARALLEL_LIMIT"); v != "" {
 			n, err := strconv.Atoi(v)
@@ -260,11 +286,6 @@ func (c *cli) resolveGlobals(cmd *cobra.Command) error {
 	if !fl.Changed("ansi") {
 		if v := c.getenv("COMPOSE_ANSI"); v != "" {
 			g.ansi = v
-		}
-	}
-	if !fl.Changed("env-file") {
-		if v := c.getenv("COMPOSE_ENV_FILES"); v != "" {
-			g.envFiles = strings.FieldsFunc(v, func(r rune) bool { return r == ',' })
 		}
 	}
 	if !slices.Contains(display.Modes, g.progress) && g.progress != "none" {

@@ -126,6 +126,11 @@ func runUp(ctx context.Context, o *upOptions) error {
 	if err != nil {
 		return err
 	}
+	// As Compose, from the project's environment (.env included).
+	ignoreOrphans, _ := strconv.ParseBool(p.Environment["COMPOSE_IGNORE_ORPHANS"])
+	if ignoreOrphans && o.removeOrphans {
+		return usagef(path, "cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans")
+	}
 	for name := range scale {
 		if err := checkServices(p, []string{name}); err != nil {
 			return err
@@ -149,6 +154,7 @@ func runUp(ctx context.Context, o *upOptions) error {
 		AlwaysRecreateDeps: o.alwaysRecreateDeps,
 		RenewAnonVolumes:   o.renewAnonVolumes,
 		RemoveOrphans:      o.removeOrphans,
+		IgnoreOrphans:      ignoreOrphans,
 		NoStart:            o.noStart,
 		Timeout:            seconds(o.cmd, "timeout", o.timeout),
 		DryRun:             o.global.dryRun,

@@ -21,10 +21,15 @@ type verbs interface {
 	Ps(ctx context.Context, name string, o stack.PsOptions) ([]engine.Container, error)
 }
 
-// dockerVerbs returns a Stack on the Docker engine named by the
-// environment (DOCKER_HOST and friends), and a function to release it.
-func dockerVerbs(sink stack.Sink, parallel int) (verbs, func(), error) {
-	eng, err := engine.NewDocker()
+// dockerVerbs returns a Stack on the Docker engine sel names (-H,
+// --context, DOCKER_HOST, DOCKER_CONTEXT, the current context), and a
+// function to release it.
+func dockerVerbs(sel engine.Selection, sink stack.Sink, parallel int) (verbs, func(), error) {
+	t, err := engine.Resolve(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.NewDockerFor(t)
 	if err != nil {
 		return nil, nil, err
 	}

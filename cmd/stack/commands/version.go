@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stack-orchestrator/stack/pkg/engine"
 )
 
 // versionOptions are the flags of stack version.
@@ -23,7 +25,10 @@ func newVersionCommand(c *cli) *cobra.Command {
 		Long: `Show the stack version information.
 
 The version is the module version the binary was built from, or "dev" for a
-build from a work tree.`,
+build from a work tree. Then the engine stack talks to, and the docker
+context and the setting that chose it (-H, --context, DOCKER_HOST,
+DOCKER_CONTEXT, the current context of the docker config directory), as the
+docker CLI chooses it; the engine is not contacted.`,
 		Example: `  # The full line
   stack version
 
@@ -42,22 +47,43 @@ build from a work tree.`,
 	return cmd
 }
 
-// runVersion prints "stack version <v>".
+// runVersion prints "stack version <v>", then the engine and its context.
 func runVersion(o *versionOptions) error {
 	v := version()
-	switch {
-	case o.short:
+	if o.short {
 		_, err := fmt.Fprintln(o.stdout, v)
 		return err
-	case o.format == "json":
-		b, err := json.Marshal(map[string]string{"version": v})
+	}
+	t, terr := engine.Resolve(o.engineSelection())
+	host := t.Host
+	if host == "" {
+		host = engine.DefaultHost
+	}
+	if o.format == "json" {
+		out := map[string]string{"version": v}
+		if terr == nil {
+			out["engine"], out["context"], out["contextSource"] = host, t.Context, t.Source
+		}
+		b, err := json.Marshal(out)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(o.stdout, "%s\n", b)
+		if _, err := fmt.Fprintf(o.stdout, "%s\n", b); err != nil {
+			return err
+		}
+		return terr
+	}
+	if _, err := fmt.Fprintf(o.stdout, "stack version %s\n", v); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(o.stdout, "stack version %s\n", v)
+	if terr != nil {
+		return terr
+	}
+	context := t.Context
+	if t.Source != "default" {
+		context += " (" + t.Source + ")"
+	}
+	_, err := fmt.Fprintf(o.stdout, "Engine:  %s\nContext: %s\n", host, context)
 	return err
 }
 
