@@ -29,6 +29,8 @@ func commands(stackBin string, stackLimit time.Duration) map[string]func(ts *tes
 		"httpget":    cmdHTTPGet,
 		"noobjects":  cmdNoObjects,
 		"logfile":    cmdLogfile,
+		"dockerd2":   cmdDockerd2,
+		"hostdir":    cmdHostDir,
 	}
 }
 

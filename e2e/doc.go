@@ -65,6 +65,17 @@
 //	                                 com.docker.compose.project=PROJECT
 //	                                 (default $PROJECT)
 //
+//	dockerd2 start                   start a second engine for the script, in
+//	                                 a network namespace of its own, with its
+//	                                 own data and exec roots, socket and
+//	                                 cgroup parent; $IMAGE is loaded into it;
+//	                                 sets $ENGINE2 (its address) and $ENGINE1
+//	                                 (the default engine's); all of it is
+//	                                 removed when the script ends
+//	hostdir PATH                     make the absolute directory PATH (a bind
+//	                                 source of a fixed file) if missing; what
+//	                                 it made is removed at the end, if empty
+//
 // logfile (cmds_logs_test.go) checks files written by stack logs.
 // testdata/harness.txtar checks the commands above without stack.
 //
