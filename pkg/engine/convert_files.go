@@ -59,21 +59,26 @@ const defaultFileMode = 0o444
 
 // files maps the service's secrets and configs, then use_api_socket.
 func (b *builder) files() error {
-	for i, ref := range b.s.Secrets {
-		def, ok := b.p.Secrets[ref.Source]
-		if !ok {
-			return b.errf(fmt.Sprintf("secrets[%d]", i), "secret %q is not declared in the top-level secrets", ref.Source)
-		}
-		if err := b.fileRef("secret", fmt.Sprintf("secrets[%d]", i), types.FileReferenceConfig(ref), types.FileObjectConfig(def)); err != nil {
-			return err
-		}
+	type ref struct {
+		kind, key string
+		ref       types.FileReferenceConfig
+		def       types.FileObjectConfig
+		declared  bool
 	}
-	for i, ref := range b.s.Configs {
-		def, ok := b.p.Configs[ref.Source]
-		if !ok {
-			return b.errf(fmt.Sprintf("configs[%d]", i), "config %q is not declared in the top-level configs", ref.Source)
+	var refs []ref
+	for i, r := range b.s.Secrets {
+		def, ok := b.p.Secrets[r.Source]
+		refs = append(refs, ref{"secret", fmt.Sprintf("secrets[%d]", i), types.FileReferenceConfig(r), types.FileObjectConfig(def), ok})
+	}
+	for i, r := range b.s.Configs {
+		def, ok := b.p.Configs[r.Source]
+		refs = append(refs, ref{"config", fmt.Sprintf("configs[%d]", i), types.FileReferenceConfig(r), types.FileObjectConfig(def), ok})
+	}
+	for _, r := range refs {
+		if !r.declared {
+			return b.errf(r.key, "%s %q is not declared in the top-level %ss", r.kind, r.ref.Source, r.kind)
 		}
-		if err := b.fileRef("config", fmt.Sprintf("configs[%d]", i), types.FileReferenceConfig(ref), types.FileObjectConfig(def)); err != nil {
+		if err := b.fileRef(r.kind, r.key, r.ref, r.def); err != nil {
 			return err
 		}
 	}

@@ -42,10 +42,11 @@ func keyPaths(t reflect.Type, prefix string, seen map[reflect.Type]bool) []strin
 		ft, suffix := f.Type, ""
 	unwrap:
 		for {
-			switch ft.Kind() {
-			case reflect.Pointer:
+			mark := map[reflect.Kind]string{reflect.Slice: "[]", reflect.Map: ".*"}[ft.Kind()]
+			switch {
+			case ft.Kind() == reflect.Pointer:
 				ft = ft.Elem()
-			case reflect.Slice:
+			case mark != "":
 				e := ft.Elem()
 				for e.Kind() == reflect.Pointer {
 					e = e.Elem()
@@ -53,16 +54,7 @@ func keyPaths(t reflect.Type, prefix string, seen map[reflect.Type]bool) []strin
 				if e.Kind() != reflect.Struct {
 					break unwrap
 				}
-				suffix, ft = suffix+"[]", e
-			case reflect.Map:
-				e := ft.Elem()
-				for e.Kind() == reflect.Pointer {
-					e = e.Elem()
-				}
-				if e.Kind() != reflect.Struct {
-					break unwrap
-				}
-				suffix, ft = suffix+".*", e
+				suffix, ft = suffix+mark, e
 			default:
 				break unwrap
 			}

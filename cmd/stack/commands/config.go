@@ -251,12 +251,18 @@ func (o *configOptions) printModel(ctx context.Context) error {
 	if o.lock {
 		lockModel(m)
 	}
+	return o.writeFormatted(m)
+}
+
+// writeFormatted writes v as --format says, JSON or YAML.
+func (o *configOptions) writeFormatted(v any) error {
 	var b []byte
+	var err error
 	if o.format == "json" {
-		b, err = json.MarshalIndent(m, "", "  ")
+		b, err = json.MarshalIndent(v, "", "  ")
 		b = append(b, '\n')
 	} else {
-		b, err = marshalYAML(m)
+		b, err = marshalYAML(v)
 	}
 	if err != nil {
 		return fmt.Errorf("render the stack file: %w", err)
@@ -286,17 +292,7 @@ func (o *configOptions) printVariables(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	if o.cmd.Flags().Changed("format") {
-		var b []byte
-		if o.format == "json" {
-			b, err = json.MarshalIndent(vars, "", "  ")
-			b = append(b, '\n')
-		} else {
-			b, err = marshalYAML(vars)
-		}
-		if err != nil {
-			return err
-		}
-		return o.write(b)
+		return o.writeFormatted(vars)
 	}
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 20, 1, 3, ' ', 0) // as the docker CLI's tables
