@@ -164,7 +164,7 @@ func (d *Docker) CreateContainer(ctx context.Context, spec ContainerSpec) (Conta
 			return Container{}, err
 		}
 	}
-	if err := d.copyFiles(ctx, resp.ID, r.Name, cc.Files); err != nil {
+	if err := d.copyFiles(ctx, resp.ID, spec.Name, cc.Files); err != nil {
 		return Container{}, err
 	}
 	out := containerFromLabels(cc.Config.Labels)

@@ -4,6 +4,7 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -34,11 +35,25 @@ func pullPolicy(svc types.ServiceConfig, override string) (string, time.Duration
 	return policy, age, nil
 }
 
-// needsPullCheck reports whether an image the engine already has may still
-// have to be pulled: always, and the refresh policies.
-func needsPullCheck(svc types.ServiceConfig, override string) bool {
-	policy, _, err := pullPolicy(svc, override)
-	return err != nil || policy == types.PullPolicyAlways || policy == types.PullPolicyRefresh
+// refreshImages pulls, before up plans, the images of the services whose
+// refresh pull policy finds them missing or too old, so that the plan sees
+// the new image and recreates what runs the old one, as Compose pulls
+// before it converges.
+func (s *Stack) refreshImages(ctx context.Context, p *types.Project, services []string, o UpOptions) error {
+	var refresh []string
+	for _, name := range services {
+		policy, _, err := pullPolicy(p.Services[name], o.Pull)
+		if err != nil {
+			return err
+		}
+		if policy == types.PullPolicyRefresh {
+			refresh = append(refresh, name)
+		}
+	}
+	if len(refresh) == 0 {
+		return nil
+	}
+	return s.PrepareImages(ctx, p, ImageOptions{Services: refresh, NoBuild: o.NoBuild, Pull: o.Pull})
 }
 
 // stale reports whether img, present on the engine, is older than a

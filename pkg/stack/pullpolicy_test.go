@@ -51,9 +51,6 @@ func TestRefreshPullPolicies(t *testing.T) {
 			s.PullPolicy, s.PullRefreshAfter = tt.policy, tt.after
 			p.Services["db"] = s
 			e := taggedEngine{fakeEngine: f, tagged: map[string]time.Time{"busybox": tt.tagged}}
-			if !needsPullCheck(s, "") && tt.pull {
-				t.Fatal("needsPullCheck is false: up would not look at the image")
-			}
 			if err := New(Options{Engine: e}).PrepareImages(context.Background(), p, ImageOptions{}); err != nil {
 				t.Fatal(err)
 			}
@@ -73,5 +70,24 @@ func TestPullRefreshAfterInvalid(t *testing.T) {
 	}
 	if p, _, _ := pullPolicy(s, "never"); p != "never" {
 		t.Errorf("--pull does not win: %q", p)
+	}
+}
+
+// TestUpRefreshesStaleImages: up pulls, before it plans, an image that a
+// refresh policy finds too old, and leaves a fresh one alone.
+func TestUpRefreshesStaleImages(t *testing.T) {
+	for _, age := range []time.Duration{time.Hour, 48 * time.Hour} {
+		f := newFake()
+		p := testProject("shop", map[string][]string{"db": nil})
+		s := p.Services["db"]
+		s.PullPolicy = "daily"
+		p.Services["db"] = s
+		e := taggedEngine{fakeEngine: f, tagged: map[string]time.Time{"busybox": time.Now().Add(-age)}}
+		if err := New(Options{Engine: e}).Up(context.Background(), p, UpOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if pulled := len(f.called("PullImage")) > 0; pulled != (age > 24*time.Hour) {
+			t.Errorf("image %s old: pulled %v", age, f.called("PullImage"))
+		}
 	}
 }

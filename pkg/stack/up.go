@@ -30,6 +30,12 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 			return err
 		}
 	}
+	if !o.DryRun {
+		// Likewise for images a refresh pull policy finds too old.
+		if err := s.refreshImages(ctx, p, sel.Names(), o); err != nil {
+			return err
+		}
+	}
 	pl, err := s.planUp(ctx, p, sel, o)
 	if err != nil {
 		return err
