@@ -216,7 +216,8 @@ func (d *Docker) version(ctx context.Context) (string, error) {
 
 // versionFor is version with op naming the failed operation in the error.
 // The calls that can be a command's first, and run at once with another
-// (ListContainers, ImageIDs, Events), call it first: the client's own lazy
+// (ListContainers, ListNetworks, ListVolumes, ImageIDs, Events), call it
+// first: the client's own lazy
 // negotiation reads its version unlocked while a concurrent first call
 // writes it.
 func (d *Docker) versionFor(ctx context.Context, op string) (string, error) {

@@ -16,10 +16,16 @@ import (
 // ListNetworks returns the networks labelled with project. Their Containers
 // are empty: the engine's list does not fill them (InspectNetwork does).
 func (d *Docker) ListNetworks(ctx context.Context, project string) ([]Network, error) {
+	op := fmt.Sprintf("list networks of project %q", project)
+	// down lists networks, volumes and containers at once: settle the API
+	// version first (see versionFor).
+	if _, err := d.versionFor(ctx, op); err != nil {
+		return nil, err
+	}
 	args := filters.NewArgs(filters.Arg("label", LabelProject+"="+project))
 	list, err := d.cli.NetworkList(ctx, network.ListOptions{Filters: args})
 	if err != nil {
-		return nil, d.wrap(fmt.Sprintf("list networks of project %q", project), err)
+		return nil, d.wrap(op, err)
 	}
 	out := make([]Network, 0, len(list))
 	for _, n := range list {

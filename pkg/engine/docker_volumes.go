@@ -13,10 +13,14 @@ import (
 
 // ListVolumes returns the volumes labelled with project.
 func (d *Docker) ListVolumes(ctx context.Context, project string) ([]Volume, error) {
+	op := fmt.Sprintf("list volumes of project %q", project)
+	if _, err := d.versionFor(ctx, op); err != nil { // see ListNetworks
+		return nil, err
+	}
 	args := filters.NewArgs(filters.Arg("label", LabelProject+"="+project))
 	resp, err := d.cli.VolumeList(ctx, volume.ListOptions{Filters: args})
 	if err != nil {
-		return nil, d.wrap(fmt.Sprintf("list volumes of project %q", project), err)
+		return nil, d.wrap(op, err)
 	}
 	out := make([]Volume, 0, len(resp.Volumes))
 	for _, v := range resp.Volumes {
