@@ -18,7 +18,9 @@ import (
 // namespace of its own (its networks, ports and rules stay there), with its
 // own socket, --data-root, --exec-root, --pidfile, containerd namespaces
 // and cgroup parent: it touches nothing of the default engine or of the
-// host's networking.
+// host's networking. The namespace is not optional: a dockerd started with
+// --bridge none deletes the docker0 interface of the namespace it runs in,
+// which in the host's namespace is the default engine's bridge.
 
 // engine2Wait bounds the start of the second engine.
 const engine2Wait = 60 * time.Second
