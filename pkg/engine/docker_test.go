@@ -454,7 +454,8 @@ func TestDockerNotFound(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("create with a missing image: %v, want ErrNotFound", err)
 	}
-	for _, s := range []string{"create container", "stack-engine-test/missing:none", `service "web"`} {
+	// The engine names the container; the layer above names the service.
+	for _, s := range []string{`create container "` + p.Name + `-web-1"`, "stack-engine-test/missing:none"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q does not contain %q", err, s)
 		}
