@@ -39,6 +39,20 @@ var keysTestedElsewhere = map[string]string{
 	"deploy.replicas":    "pkg/stack scale tests",
 	"pull_policy":        "pkg/stack image tests",
 	"pull_refresh_after": "pkg/stack image tests",
+	// Lifecycle hooks are execs the executor runs (pkg/stack hook tests,
+	// e2e lifecycle_hooks); hooks.go describes them.
+	"post_start":               "pkg/stack hook tests",
+	"post_start[].command":     "pkg/stack hook tests",
+	"post_start[].user":        "pkg/stack hook tests",
+	"post_start[].privileged":  "pkg/stack hook tests",
+	"post_start[].working_dir": "pkg/stack hook tests",
+	"post_start[].environment": "pkg/stack hook tests",
+	"pre_stop":                 "pkg/stack hook tests",
+	"pre_stop[].command":       "pkg/stack hook tests",
+	"pre_stop[].user":          "pkg/stack hook tests",
+	"pre_stop[].privileged":    "pkg/stack hook tests",
+	"pre_stop[].working_dir":   "pkg/stack hook tests",
+	"pre_stop[].environment":   "pkg/stack hook tests",
 }
 
 func keyCases() []keyCase {

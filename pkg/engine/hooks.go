@@ -102,5 +102,6 @@ type HookFailedError struct {
 }
 
 func (e *HookFailedError) Error() string {
-	return fmt.Sprintf("service %q: %s hook exited with status %d", e.Hook.Service, e.Hook.Key(), e.ExitCode)
+	// The layer above names the service.
+	return fmt.Sprintf("%s hook exited with status %d", e.Hook.Key(), e.ExitCode)
 }

@@ -39,7 +39,7 @@ services:
 	if err != nil || len(pre) != 1 || pre[0].Key() != "pre_stop[0]" {
 		t.Fatalf("pre_stop: %+v %v", pre, err)
 	}
-	equal(t, "failure", (&HookFailedError{Hook: pre[0], ExitCode: 3}).Error(), `service "web": pre_stop[0] hook exited with status 3`)
+	equal(t, "failure", (&HookFailedError{Hook: pre[0], ExitCode: 3}).Error(), `pre_stop[0] hook exited with status 3`)
 
 	s.PostStart[1].Command = nil
 	if _, err := ServiceHooks(s, PostStart); err == nil || !strings.Contains(err.Error(), `service "web": post_start[1].command`) {

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
 )
@@ -36,6 +37,7 @@ func (x *execution) runContainer(ctx context.Context, op *Op) error {
 	case OpReplace:
 		ev(StatusRecreate, false)
 		old := op.Container
+		x.preStop(ctx, op, old.ID)
 		rm := engine.RemoveOptions{Force: true, Stop: true, StopTimeout: op.Timeout, Listed: old}
 		if err := ignoreGone(s.engine.RemoveContainer(ctx, old.ID, rm)); err != nil {
 			return x.fail(op, err)
@@ -55,14 +57,28 @@ func (x *execution) runContainer(ctx context.Context, op *Op) error {
 		ev(status, true)
 		return nil
 	case OpStart:
-		return step(StatusStarting, StatusStarted, func() error { return s.engine.StartContainer(ctx, id) })
+		return step(StatusStarting, StatusStarted, func() error {
+			if err := s.engine.StartContainer(ctx, id); err != nil {
+				return err
+			}
+			return x.postStart(ctx, op, id)
+		})
 	case OpRestart:
-		return step(StatusRestarting, StatusStarted, func() error { return s.engine.RestartContainer(ctx, id, op.Timeout) })
+		return step(StatusRestarting, StatusStarted, func() error {
+			x.preStop(ctx, op, id)
+			if err := s.engine.RestartContainer(ctx, id, op.Timeout); err != nil {
+				return err
+			}
+			return x.postStart(ctx, op, id)
+		})
 	case OpStop:
-		if op.Retire {
-			return step(StatusStopping, StatusStopped, func() error { return s.engine.RetireContainer(ctx, id, op.Timeout) })
-		}
-		return step(StatusStopping, StatusStopped, func() error { return s.engine.StopContainer(ctx, id, op.Timeout) })
+		return step(StatusStopping, StatusStopped, func() error {
+			x.preStop(ctx, op, id)
+			if op.Retire {
+				return s.engine.RetireContainer(ctx, id, op.Timeout)
+			}
+			return s.engine.StopContainer(ctx, id, op.Timeout)
+		})
 	case OpKill:
 		sig := op.Signal
 		if sig == "" {
@@ -133,4 +149,54 @@ func (s *Stack) findTwin(ctx context.Context, project string, op *Op) (engine.Co
 		}
 	}
 	return engine.Container{}, false
+}
+
+// postStart runs op's post_start hooks in container id, in order; the
+// first that fails fails the start, as in Compose.
+func (x *execution) postStart(ctx context.Context, op *Op, id string) error {
+	for _, h := range op.PostStart {
+		if err := x.hook(ctx, op, id, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// preStop runs op's pre_stop hooks in container id before it stops. A
+// hook that fails is reported and the stop goes on: a failing hook must
+// not keep a container from stopping.
+func (x *execution) preStop(ctx context.Context, op *Op, id string) {
+	for _, h := range op.PreStop {
+		if err := x.hook(ctx, op, id, h); err != nil {
+			x.s.emit(Event{Kind: KindContainer, Name: op.Name, Service: op.Service, Status: StatusWarning, Done: true, Text: err.Error()})
+		}
+	}
+}
+
+// hook runs one lifecycle hook in container id, its output reported line
+// by line as progress of the container.
+func (x *execution) hook(ctx context.Context, op *Op, id string, h engine.Hook) error {
+	out := &lineWriter{sink: hookSink{x.s, op, h}}
+	r := h.Exec
+	r.Stdout, r.Stderr = out, out
+	code, err := x.s.engine.Exec(ctx, id, r)
+	out.Flush()
+	if err != nil {
+		return fmt.Errorf("%s hook: %w", h.Key(), err)
+	}
+	if code != 0 {
+		return &engine.HookFailedError{Hook: h, ExitCode: code}
+	}
+	return nil
+}
+
+// hookSink turns the lines a hook writes into progress events.
+type hookSink struct {
+	s  *Stack
+	op *Op
+	h  engine.Hook
+}
+
+func (k hookSink) Log(l LogLine) {
+	k.s.emit(Event{Kind: KindContainer, Name: k.op.Name, Service: k.op.Service, Status: StatusHook, Text: k.h.Key() + ": " + l.Line})
 }

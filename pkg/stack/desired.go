@@ -67,6 +67,8 @@ type ServiceSpec struct {
 	// service joins and the project volumes it mounts.
 	Networks []string
 	Volumes  []string
+	// PostStart and PreStop are the service's lifecycle hooks.
+	PostStart, PreStop []engine.Hook
 }
 
 // ContainerName is the name of container number n of the service.
@@ -191,6 +193,10 @@ func (d *Desired) configure() error {
 				errs[i] = configError(d.Project, err)
 				return
 			}
+			if sp.PostStart, sp.PreStop, err = hooks(sp.Service); err != nil {
+				errs[i] = configError(d.Project, err)
+				return
+			}
 			sp.Config, sp.Hashes = cc, engine.HashesOf(cc)
 		}()
 	}
@@ -202,6 +208,15 @@ func (d *Desired) configure() error {
 		}
 	}
 	return nil
+}
+
+// hooks returns the post_start and pre_stop hooks of svc.
+func hooks(svc types.ServiceConfig) (post, pre []engine.Hook, err error) {
+	if post, err = engine.ServiceHooks(svc, engine.PostStart); err != nil {
+		return nil, nil, err
+	}
+	pre, err = engine.ServiceHooks(svc, engine.PreStop)
+	return post, pre, err
 }
 
 // resources lists the networks and volumes the selected services use,

@@ -58,6 +58,11 @@ func (f *fakeEngine) Exec(_ context.Context, id string, r engine.ExecRequest) (i
 	if r.Stdout != nil && !r.Detach {
 		fmt.Fprintln(r.Stdout, strings.Join(r.Cmd, " "))
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(r.Cmd) > 0 {
+		return f.execExit[r.Cmd[0]], nil
+	}
 	return 0, nil
 }
 

@@ -33,6 +33,9 @@ type fakeEngine struct {
 	// exit, when set for a service, makes its containers exit at once with
 	// that code after start.
 	exit map[string]int
+	// execExit is the exit code of an exec whose command's first word is
+	// the key.
+	execExit map[string]int
 	subs []chan engine.Event
 }
 

@@ -103,8 +103,10 @@ const (
 	StatusConnected    Status = "Connected"
 	StatusDisconnected Status = "Disconnected"
 	StatusSkipped      Status = "Skipped"
-	StatusError        Status = "Error"
-	StatusWarning      Status = "Warning"
+	// StatusHook reports a line a lifecycle hook wrote.
+	StatusHook    Status = "Hook"
+	StatusError   Status = "Error"
+	StatusWarning Status = "Warning"
 )
 
 // Would is the status a dry run reports for an operation: "Would create".

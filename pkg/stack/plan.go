@@ -72,6 +72,9 @@ type Op struct {
 	Volumes bool
 	// Retire marks the stop of a container that is removed next.
 	Retire bool
+	// PreStop hooks run in the container before a stop, replace or
+	// restart stops it; PostStart hooks after a start or restart.
+	PreStop, PostStart []engine.Hook
 	// Restart is the service's restart policy, which decides whether an
 	// exited container may still become ready.
 	Restart string
@@ -134,6 +137,9 @@ func (op *Op) Detail() string {
 	}
 	if op.Kind == OpRecreate && op.Spec != nil {
 		b.WriteString(" as " + op.Spec.Name)
+	}
+	for _, h := range append(op.PreStop, op.PostStart...) {
+		b.WriteString(" with " + h.Key())
 	}
 	if op.Priority != 0 {
 		b.WriteString(" priority " + strconv.Itoa(op.Priority))

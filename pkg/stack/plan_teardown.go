@@ -85,7 +85,10 @@ func teardown(pl *Plan, p *types.Project, cs []engine.Container, timeout *time.D
 		}
 	}
 	stops := map[string]*Op{}
-	for _, op := range containerOps(pl, p, up, true, true, func(op *Op) { op.Kind, op.Timeout, op.Retire = OpStop, timeout, true }) {
+	for _, op := range containerOps(pl, p, up, true, true, func(op *Op) {
+		op.Kind, op.Timeout, op.Retire = OpStop, timeout, true
+		op.PreStop = serviceHooks(p, op.Service, engine.PreStop)
+	}) {
 		stops[op.Container.ID] = op
 	}
 	return containerOps(pl, p, cs, true, false, func(op *Op) {
@@ -97,6 +100,21 @@ func teardown(pl *Plan, p *types.Project, cs []engine.Container, timeout *time.D
 			op.after(done(stop))
 		}
 	})
+}
+
+// serviceHooks returns service's hooks for event from p, none without a
+// stack file (labels do not carry them) or for a hook the file got wrong
+// (up refuses those while planning).
+func serviceHooks(p *types.Project, service string, event engine.HookEvent) []engine.Hook {
+	if p == nil {
+		return nil
+	}
+	svc, ok := p.Services[service]
+	if !ok {
+		return nil
+	}
+	hooks, _ := engine.ServiceHooks(svc, event)
+	return hooks
 }
 
 // inProject reports whether service belongs to p, enabled or disabled by
@@ -133,6 +151,13 @@ func planLifecycle(name string, p *types.Project, cs []engine.Container, l lifec
 	}
 	containerOps(pl, p, picked, l.reverse, l.ordered, func(op *Op) {
 		op.Kind, op.Timeout, op.Signal, op.Volumes = l.kind, l.timeout, l.signal, l.volumes
+		stopping := op.Kind == OpStop || op.Kind == OpRestart || op.Kind == OpRemove && op.Container.State.Up()
+		if stopping && op.Container.State.Up() {
+			op.PreStop = serviceHooks(p, op.Service, engine.PreStop)
+		}
+		if op.Kind == OpStart || op.Kind == OpRestart {
+			op.PostStart = serviceHooks(p, op.Service, engine.PostStart)
+		}
 	})
 	return pl
 }

@@ -186,6 +186,9 @@ func (b *upPlanner) service(sp *ServiceSpec, recreated map[string]bool) {
 			op := base
 			op.Kind, op.Container, op.Timeout = OpRemove, c, o.Timeout
 			op.Reasons = []string{fmt.Sprintf("scaled to %d", sp.Replicas)}
+			if c.State.Up() {
+				op.PreStop = sp.PreStop
+			}
 			b.pl.add(&op)
 			b.acted[c.ID] = true
 			continue
@@ -207,10 +210,13 @@ func (b *upPlanner) service(sp *ServiceSpec, recreated map[string]bool) {
 			b.creating(sp, made, cleared)
 			swap := base
 			swap.Kind, swap.From, swap.Container, swap.Timeout = OpReplace, made, c, o.Timeout
+			if c.State.Up() {
+				swap.PreStop = sp.PreStop
+			}
 			last := b.startOp(sp, &swap, made)
 			if !o.NoStart {
 				start := base
-				start.Kind, start.From = OpStart, last
+				start.Kind, start.From, start.PostStart = OpStart, last, sp.PostStart
 				start.after(done(last))
 				last = b.pl.add(&start)
 			}
@@ -218,6 +224,7 @@ func (b *upPlanner) service(sp *ServiceSpec, recreated map[string]bool) {
 		case c.State.Up() && restart:
 			op := base
 			op.Kind, op.Container, op.Timeout, op.Reasons = OpRestart, c, o.Timeout, []string{"dependency recreated"}
+			op.PreStop, op.PostStart = sp.PreStop, sp.PostStart
 			b.final[sp.Name] = append(b.final[sp.Name], b.startOp(sp, &op, nil))
 		case c.State.Up() || o.NoStart:
 			op := base
@@ -225,7 +232,7 @@ func (b *upPlanner) service(sp *ServiceSpec, recreated map[string]bool) {
 			b.final[sp.Name] = append(b.final[sp.Name], b.pl.add(&op))
 		default:
 			op := base
-			op.Kind, op.Container = OpStart, c
+			op.Kind, op.Container, op.PostStart = OpStart, c, sp.PostStart
 			b.final[sp.Name] = append(b.final[sp.Name], b.startOp(sp, &op, nil))
 		}
 	}
@@ -238,7 +245,7 @@ func (b *upPlanner) service(sp *ServiceSpec, recreated map[string]bool) {
 			b.final[sp.Name] = append(b.final[sp.Name], made)
 			continue
 		}
-		start := &Op{Kind: OpStart, Resource: KindContainer, Name: name, Service: sp.Name, Number: n, Priority: sp.Priority, From: made}
+		start := &Op{Kind: OpStart, Resource: KindContainer, Name: name, Service: sp.Name, Number: n, Priority: sp.Priority, From: made, PostStart: sp.PostStart}
 		b.final[sp.Name] = append(b.final[sp.Name], b.startOp(sp, start, made))
 	}
 }

@@ -21,6 +21,9 @@ func (x *execution) removeContainer(ctx context.Context, op *Op) error {
 		status = StatusStopping
 	}
 	x.s.emit(Event{Kind: KindContainer, Name: op.Name, Service: op.Service, Status: status})
+	if stop {
+		x.preStop(ctx, op, c.ID)
+	}
 	err := x.s.engine.RemoveContainer(ctx, c.ID, engine.RemoveOptions{Force: true, Volumes: op.Volumes, Stop: stop, StopTimeout: op.Timeout, Listed: c})
 	if err := ignoreGone(err); err != nil {
 		return x.fail(op, err)
