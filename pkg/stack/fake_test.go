@@ -36,7 +36,7 @@ type fakeEngine struct {
 	// execExit is the exit code of an exec whose command's first word is
 	// the key.
 	execExit map[string]int
-	subs []chan engine.Event
+	subs     []chan engine.Event
 }
 
 type fakeContainer struct {
