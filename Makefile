@@ -8,15 +8,15 @@ E2E_TIMEOUT  ?= 25m
 E2E_ARTIFACTS ?= $(CURDIR)/e2e/artifacts
 
 .DEFAULT_GOAL := build
-.PHONY: help build test engine image vet unit e2e e2e-wordpress lint demo demo-down bench clean
+.PHONY: help build test engine image ui-assets vet unit e2e e2e-wordpress e2e-ui lint demo demo-down bench bench-ui clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: ## build bin/stack
+build: ui-assets ## build bin/stack
 	$(GO) build -o $(BIN) ./cmd/stack
 
-test: engine image vet ## engine + vet + unit + e2e (what CI runs)
+test: engine image ui-assets vet ## engine + vet + unit + e2e (what CI runs)
 	rm -rf $(E2E_ARTIFACTS)
 	STACK_E2E_REQUIRED=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
 		$(GO) test -race -count=1 -parallel $(E2E_PARALLEL) -timeout $(E2E_TIMEOUT) ./...
@@ -27,13 +27,16 @@ engine: ## make a Docker Engine available (installs docker.io on Debian if neede
 image: ## build the local test image stack-test/busybox:latest
 	bash scripts/busybox-image.sh
 
+ui-assets: ## fetch stack ui's graph layout library from npm (pinned) for go:embed
+	bash scripts/ui-assets.sh
+
 vet: ## go vet
 	$(GO) vet ./...
 
 unit: ## unit tests only (no engine needed)
 	$(GO) test -race -short ./...
 
-e2e: engine image ## end-to-end scripts only; RUN=name for one, KEEP=1 keeps work dirs
+e2e: engine image ui-assets ## end-to-end scripts only; RUN=name for one, KEEP=1 keeps work dirs
 	rm -rf $(E2E_ARTIFACTS)
 	STACK_E2E_REQUIRED=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
 		$(if $(KEEP),STACK_E2E_WORKDIR=$(CURDIR)/e2e/work) \
@@ -44,6 +47,11 @@ e2e-wordpress: engine ## the slow WordPress test alone (builds images, installs 
 	rm -rf $(E2E_ARTIFACTS)/wordpress
 	STACK_E2E_SLOW=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
 		$(GO) test -count=1 -timeout 20m -run 'TestWordPress$$' -v ./e2e/
+
+e2e-ui: engine image ui-assets ## the browser tests of stack ui alone (headless chromium)
+	rm -rf $(E2E_ARTIFACTS)/ui
+	STACK_E2E_REQUIRED=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
+		$(GO) test -race -count=1 -timeout 10m -run 'TestUI$$' -v ./e2e/
 
 lint: ## gofmt must list nothing; go vet
 	@out="$$(gofmt -l .)"; \
@@ -59,5 +67,8 @@ demo-down: ## take the demo down
 bench: engine image ## benchmarks against a direct-API baseline (bench/run.sh; QUICK=1 for a smoke run)
 	bash bench/run.sh
 
+bench-ui: engine image ui-assets ## stack ui on 200 services: first render in chromium, RSS with 5 tabs on the logs
+	$(GO) test -count=1 -timeout 20m -run '^$$' -bench 'BenchmarkUI' -benchtime 5x -v ./e2e/
+
 clean: ## remove build outputs and e2e artifacts
-	rm -rf bin $(E2E_ARTIFACTS)
+	rm -rf bin $(E2E_ARTIFACTS) pkg/ui/assets/vendor pkg/ui/web/node_modules

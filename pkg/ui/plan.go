@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/stack-orchestrator/stack/pkg/stack"
+)
+
+// Plan is what an up would do, shown before it is applied.
+type Plan struct {
+	ID    string     `json:"id"`
+	Verb  string     `json:"verb"` // up, recreate, scale
+	Steps []PlanStep `json:"steps"`
+	// Changes is false when applying would change nothing.
+	Changes bool   `json:"changes"`
+	Digest  string `json:"digest"`
+}
+
+// PlanStep is one operation of a plan, with its reason.
+type PlanStep struct {
+	Kind    string `json:"kind"` // container, network, volume
+	Name    string `json:"name"`
+	Service string `json:"service,omitempty"`
+	Action  string `json:"action"` // create, recreate, start, keep, remove, orphan, ...
+	Reason  string `json:"reason,omitempty"`
+}
+
+// planUp computes what v.Up(p, o) would do. It is the one place that
+// knows how the core tells its plan: today a dry run reporting "Would ..."
+// events; the core's Plan value can replace it here alone.
+func planUp(ctx context.Context, verbs func(stack.Sink) Verbs, p *types.Project, o stack.UpOptions) ([]PlanStep, error) {
+	var mu sync.Mutex
+	var steps []PlanStep
+	sink := stack.SinkFunc(func(e stack.Event) {
+		action, ok := strings.CutPrefix(e.Status, "Would ")
+		if !ok && e.Status != "Orphan" {
+			return
+		}
+		if !ok {
+			action = "orphan"
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		steps = append(steps, PlanStep{Kind: e.Kind, Name: e.Name, Service: e.Service, Action: strings.ToLower(action), Reason: e.Text})
+	})
+	o.DryRun = true
+	if err := verbs(sink).Up(ctx, p, o); err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return steps, nil
+}
+
+// digest identifies a plan's operations: an apply goes ahead only when
+// the plan computed again has the same.
+func digest(steps []PlanStep) string {
+	h := sha256.New()
+	for _, s := range steps {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\n", s.Kind, s.Name, s.Action, s.Reason)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// changes reports whether a plan does anything.
+func changes(steps []PlanStep) bool {
+	for _, s := range steps {
+		if s.Action != "keep" && s.Action != "orphan" && s.Action != "external" {
+			return true
+		}
+	}
+	return false
+}
+
+// planRequest is how a plan was asked for, kept to compute it again when
+// it is applied.
+type planRequest struct {
+	project string
+	verb    string
+	opts    stack.UpOptions
+	digest  string
+	made    time.Time
+}
+
+// planStore keeps the plans shown, for a while.
+type planStore struct {
+	now   func() time.Time
+	mu    sync.Mutex
+	plans map[string]planRequest
+}
+
+// planTTL is how long a shown plan can be applied.
+const planTTL = 15 * time.Minute
+
+func newPlanStore(now func() time.Time) *planStore {
+	return &planStore{now: now, plans: map[string]planRequest{}}
+}
+
+func (ps *planStore) put(r planRequest) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for k, p := range ps.plans {
+		if ps.now().Sub(p.made) > planTTL {
+			delete(ps.plans, k)
+		}
+	}
+	r.made = ps.now()
+	ps.plans[id] = r
+	return id
+}
+
+func (ps *planStore) get(id string) (planRequest, bool) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	r, ok := ps.plans[id]
+	if ok && ps.now().Sub(r.made) > planTTL {
+		delete(ps.plans, id)
+		ok = false
+	}
+	return r, ok
+}
+
+func (ps *planStore) drop(id string) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	delete(ps.plans, id)
+}
