@@ -235,6 +235,7 @@ func newRootCommand(c *cli) *cobra.Command {
 		newPullCommand(c),
 		newExecCommand(c),
 		newRunCommand(c),
+		newUICommand(c),
 		newCompletionCommand(c),
 	)
 	root.SetVersionTemplate("stack version {{.Version}}\n")
