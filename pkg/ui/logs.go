@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stack-orchestrator/stack/pkg/stack"
@@ -44,6 +45,9 @@ type logSub struct {
 	// follower's lines wait in pending meanwhile.
 	loading bool
 	pending []stack.LogLine
+	// seam is the time of the newest line of each container in the first
+	// read: the shared follower's lines up to it were read already.
+	seam    map[string]time.Time
 	history []logLine
 	batch   []logLine
 	dropped int
@@ -51,6 +55,12 @@ type logSub struct {
 
 func (l *logSub) wants(service string) bool {
 	return l.services == nil || l.services[service]
+}
+
+// seen reports whether the page's first read had line l already.
+func (l *logSub) seen(line stack.LogLine) bool {
+	t, ok := l.seam[line.Container]
+	return ok && !line.Time.After(t)
 }
 
 // followLogs starts following the services (all when empty) for the page,
@@ -76,12 +86,14 @@ func (c *client) followLogs(ctx context.Context, services []string, tail int) {
 	c.h.startFeed()
 	ok := c.h.s.spawn(func(context.Context) {
 		defer cancel()
-		var got []stack.LogLine
-		err := c.h.verbs.Logs(ctx, c.h.name, collector{lines: &got}, stack.LogsOptions{Services: services, Tail: strconv.Itoa(tail), Timestamps: true})
+		got := &collector{}
+		err := c.h.verbs.Logs(ctx, c.h.name, got, stack.LogsOptions{Services: services, Tail: strconv.Itoa(tail), Timestamps: true})
 		if err != nil && ctx.Err() == nil {
 			c.send(message{Type: "logs-error", Error: err.Error()})
 		}
-		c.historyRead(sub, got, tail)
+		got.mu.Lock()
+		defer got.mu.Unlock()
+		c.historyRead(sub, got.lines, tail)
 	})
 	if !ok {
 		cancel()
@@ -108,11 +120,11 @@ func (c *client) historyRead(sub *logSub, got []stack.LogLine, tail int) {
 	}
 	sub.history = hist
 	sub.loading = false
+	sub.seam = last
 	for _, l := range sub.pending {
-		if t, ok := last[l.Container]; ok && !l.Time.After(t) {
-			continue
+		if !sub.seen(l) {
+			sub.batch = append(sub.batch, toLogLine(l))
 		}
-		sub.batch = append(sub.batch, toLogLine(l))
 	}
 	sub.pending = nil
 }
@@ -144,6 +156,7 @@ func (c *client) addLogs(lines []stack.LogLine) {
 		switch {
 		case sub.loading && len(sub.pending) < logBatchMax:
 			sub.pending = append(sub.pending, l)
+		case !sub.loading && sub.seen(l):
 		case !sub.loading && len(sub.batch) < logBatchMax:
 			sub.batch = append(sub.batch, toLogLine(l))
 		default:
@@ -180,10 +193,18 @@ func (c *client) takeLogs() (message, bool) {
 	return message{}, false
 }
 
-// collector gathers the lines of a one-off read.
-type collector struct{ lines *[]stack.LogLine }
+// collector gathers the lines of a one-off read; the containers' streams
+// call it at once.
+type collector struct {
+	mu    sync.Mutex
+	lines []stack.LogLine
+}
 
-func (c collector) Log(l stack.LogLine) { *c.lines = append(*c.lines, l) }
+func (c *collector) Log(l stack.LogLine) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lines = append(c.lines, l)
+}
 
 // logFeed is the project's shared follower.
 type logFeed struct {
