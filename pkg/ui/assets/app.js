@@ -190,13 +190,15 @@ $('#project').addEventListener('focus', loadProjects);
 // ---- tabs -------------------------------------------------------------------
 
 function showTab(name) {
+  app.tab = name;
   for (const b of document.querySelectorAll('nav [data-tab]')) b.classList.toggle('active', b.dataset.tab === name);
   for (const v of document.querySelectorAll('.view')) v.classList.toggle('active', v.id === 'view-' + name);
   logs.visible(name === 'logs');
   if (name === 'timeline') timeline.show();
   else timeline.hide();
-  if (name === 'graph') graph.resized();
   if (name === 'jobs') loadJobs();
+  renderPanel();
+  if (name === 'graph') graph.resized();
   history.replaceState(null, '', '#' + name);
 }
 for (const b of document.querySelectorAll('nav [data-tab]')) b.addEventListener('click', () => showTab(b.dataset.tab));
@@ -242,8 +244,12 @@ function select(name) {
 function renderPanel() {
   const panel = $('#panel');
   const s = app.selected && app.byName.get(app.selected);
-  if (!s) { panel.hidden = true; return; }
-  panel.hidden = false;
+  const shown = !!s && ['graph', 'services'].includes(app.tab);
+  if (panel.hidden === shown) {
+    panel.hidden = !shown;
+    graph.resized();
+  }
+  if (!shown) return;
   const ro = app.view.readOnly;
   const dependents = app.view.services.filter(x => x.deps.some(d => d.to === s.name)).map(x => x.name);
   const btn = (verb, label, extra = {}) => el('button', { 'data-action': verb, 'data-service': s.name, disabled: !!app.busy || !!extra.disabled, title: extra.title || '', onclick: extra.onclick || (() => serviceVerb(s.name, verb)) }, label);
@@ -308,7 +314,7 @@ function showPlan(p, note) {
   $('#plan-steps').replaceChildren(
     changing.length ? el('table', {}, ...changing.map(row)) : '',
     other.length ? el('table', {}, ...other.map(row)) : '',
-    kept.length ? el('details', {}, el('summary', {}, `${kept.length} container${kept.length === 1 ? '' : 's'} kept as they are`), el('table', {}, ...kept.map(row))) : '',
+    kept.length ? el('details', {}, el('summary', {}, `${kept.length} kept as they are`), el('table', {}, ...kept.map(row))) : '',
   );
   $('#plan-apply').disabled = !p.changes;
   d.dataset.plan = p.id;

@@ -82,7 +82,7 @@ export class TimelineView {
       };
       const rel = t => `+${((t - from) / 1000).toFixed(2)}s`;
       const end = b.finished || to;
-      if (b.created && b.started) seg('wait', b.created, b.started, `created ${rel(b.created)}, waited until ${rel(b.started)}`);
+      if (b.created && b.started) seg('wait', b.created, b.started, `created ${rel(b.created)}, started ${rel(b.started)}`);
       if (b.started) {
         if (b.health && b.healthy) {
           seg('start', b.started, b.healthy, `started ${rel(b.started)}, healthy ${rel(b.healthy)}`);
@@ -105,7 +105,7 @@ export class TimelineView {
         m.style.left = pct(last.t);
         track.append(m);
       }
-      return el('div', { class: 'tl-row', 'data-container': b.name }, el('div', { class: 'label', title: b.name }, b.name), track);
+      return el('div', { class: 'tl-row', 'data-container': b.name }, el('div', { class: 'label', title: b.name }, shortName(b)), track);
     });
     const ticks = el('div', { class: 'track' });
     const step = niceStep(span / 8);
@@ -115,7 +115,7 @@ export class TimelineView {
       ticks.append(k);
     }
     const legend = el('div', { class: 'tl-legend' },
-      el('span', {}, el('i', { class: 'seg wait' }), 'created, waiting'),
+      el('span', {}, el('i', { class: 'seg wait' }), 'created, not started yet'),
       el('span', {}, el('i', { class: 'seg start' }), 'starting (health pending)'),
       el('span', {}, el('i', { class: 'seg ok' }), 'healthy'),
       el('span', {}, el('i', { class: 'seg run' }), 'running (no healthcheck)'),
@@ -127,6 +127,12 @@ export class TimelineView {
     this.note.textContent = `${burst.length} container${burst.length === 1 ? '' : 's'} started from ${fmtClock(from)} over ${(span / 1000).toFixed(1)}s (times from the engine)`;
     document.body.dataset.timeline = 'ready';
   }
+}
+
+// shortName is the container name without its project: service-number.
+function shortName(b) {
+  const i = b.name.lastIndexOf(b.service + '-');
+  return i > 0 ? b.name.slice(i) : b.name;
 }
 
 function niceStep(raw) {
