@@ -69,7 +69,9 @@ func newTestServer(t *testing.T, o Options) (*httptest.Server, *fakeState) {
 	}}
 	o.Verbs = st.verbs
 	p := shopProject(t)
-	o.Load = func(ctx context.Context, name string, files []string, dir string) (*types.Project, error) { return p, nil }
+	o.Load = func(ctx context.Context, name string, files []string, dir string) (*types.Project, error) {
+		return p, nil
+	}
 	o.Project = "shop"
 	o.Token = testToken
 	o.Loopback = true
