@@ -13,15 +13,25 @@ import (
 
 // Logs reach the pages from one follower per project, shared by every page
 // that follows, whatever it selected: one stream per container to the
-// engine, however many tabs are open. A page that subscribes first gets
-// the last lines of its selection from a one-off read, then the shared
-// follower's lines that came after them.
+// engine, however many tabs are open. The hub keeps the last lines of each
+// container it has seen (bounded), so a page that starts following gets
+// its first lines from memory; only a selection nobody read yet costs one
+// read of the containers' logs, one at a time per project.
 
 const (
 	// defaultTail is how many lines a page gets when it starts following.
 	defaultTail = 500
 	// maxTail bounds what a page may ask for.
 	maxTail = 5000
+	// ringLines bounds the lines kept per container.
+	ringLines = 500
+	// ringBytes bounds the lines kept per project: past it the largest
+	// container's oldest lines go first.
+	ringBytes = 8 << 20
+	// maxLine cuts longer lines for the page.
+	maxLine = 16 << 10
+	// readChunk is how many services a first read reads at once.
+	readChunk = 16
 )
 
 // logLine is a log line as the page reads it.
@@ -37,30 +47,32 @@ func toLogLine(l stack.LogLine) logLine {
 	return logLine{T: float64(l.Time.UnixNano()) / 1e6, S: l.Service, C: l.Container, E: l.Stream == "stderr", L: l.Line}
 }
 
+// clip cuts a line the page would not show whole, and copies it out of
+// the chunk it was read in (which would otherwise stay in memory with it).
+func clip(l stack.LogLine) stack.LogLine {
+	if len(l.Line) > maxLine {
+		l.Line = l.Line[:maxLine] + " …[cut]"
+	}
+	l.Line = string([]byte(l.Line))
+	return l
+}
+
 // logSub is what one page follows.
 type logSub struct {
 	services map[string]bool // nil: all
+	tail     int
 	cancel   context.CancelFunc
-	// loading is true until the page's first lines are read; the shared
-	// follower's lines wait in pending meanwhile.
+	// loading is true until the page has its first lines; the hub's
+	// kept lines include whatever arrives meanwhile.
 	loading bool
-	pending []stack.LogLine
-	// seam is the time of the newest line of each container in the first
-	// read: the shared follower's lines up to it were read already.
-	seam    map[string]time.Time
 	history []logLine
+	sent    bool // history was sent
 	batch   []logLine
 	dropped int
 }
 
 func (l *logSub) wants(service string) bool {
 	return l.services == nil || l.services[service]
-}
-
-// seen reports whether the page's first read had line l already.
-func (l *logSub) seen(line stack.LogLine) bool {
-	t, ok := l.seam[line.Container]
-	return ok && !line.Time.After(t)
 }
 
 // followLogs starts following the services (all when empty) for the page,
@@ -70,8 +82,7 @@ func (c *client) followLogs(ctx context.Context, services []string, tail int) {
 	if tail <= 0 {
 		tail = defaultTail
 	}
-	tail = min(tail, maxTail)
-	sub := &logSub{loading: true}
+	sub := &logSub{tail: min(tail, maxTail), loading: true}
 	if len(services) > 0 {
 		sub.services = map[string]bool{}
 		for _, s := range services {
@@ -83,50 +94,89 @@ func (c *client) followLogs(ctx context.Context, services []string, tail int) {
 	c.mu.Lock()
 	c.logs = sub
 	c.mu.Unlock()
-	c.h.startFeed()
-	ok := c.h.s.spawn(func(context.Context) {
+	h := c.h
+	h.startFeed()
+	if h.serveKept(c, sub) {
+		return
+	}
+	ok := h.s.spawn(func(context.Context) {
 		defer cancel()
+		select {
+		case h.firstReads <- struct{}{}:
+			defer func() { <-h.firstReads }()
+		case <-ctx.Done():
+			return
+		}
+		if h.serveKept(c, sub) { // read meanwhile for another page
+			return
+		}
 		got := &collector{}
-		err := c.h.verbs.Logs(ctx, c.h.name, got, stack.LogsOptions{Services: services, Tail: strconv.Itoa(tail), Timestamps: true})
-		if err != nil && ctx.Err() == nil {
-			c.send(message{Type: "logs-error", Error: err.Error()})
+		// A few services at a time: each container's read holds its own
+		// buffers, and a project may have hundreds.
+		for _, chunk := range chunks(h.serviceNames(services), readChunk) {
+			err := h.verbs.Logs(ctx, h.name, got, stack.LogsOptions{Services: chunk, Tail: strconv.Itoa(ringLines), Timestamps: true})
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				c.send(message{Type: "logs-error", Error: err.Error()})
+				break
+			}
 		}
 		got.mu.Lock()
 		defer got.mu.Unlock()
-		c.historyRead(sub, got.lines, tail)
+		h.keep(got.lines, services)
+		h.serveKept(c, sub)
 	})
 	if !ok {
 		cancel()
 	}
 }
 
-// historyRead hands the page its first lines, then the shared follower's
-// lines that are newer than those, per container.
-func (c *client) historyRead(sub *logSub, got []stack.LogLine, tail int) {
-	sort.SliceStable(got, func(i, j int) bool { return got[i].Time.Before(got[j].Time) })
-	if len(got) > tail {
-		got = got[len(got)-tail:]
+// serviceNames is services, or when empty every service the page shows.
+func (h *hub) serviceNames(services []string) []string {
+	if len(services) > 0 {
+		return services
 	}
-	last := map[string]time.Time{}
-	hist := make([]logLine, len(got))
-	for i, l := range got {
-		hist[i] = toLogLine(l)
-		last[l.Container] = l.Time
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	names := make([]string, 0, len(h.view.Services))
+	for _, s := range h.view.Services {
+		names = append(names, s.Name)
 	}
+	return names
+}
+
+// chunks cuts names into slices of at most n.
+func chunks(names []string, n int) [][]string {
+	var out [][]string
+	for len(names) > n {
+		out = append(out, names[:n])
+		names = names[n:]
+	}
+	if len(names) > 0 {
+		out = append(out, names)
+	}
+	return out
+}
+
+// serveKept gives the page its first lines from the kept ones, if they
+// cover what it follows. Under the hub's lock, so that no line of the
+// follower falls between them and the live ones.
+func (h *hub) serveKept(c *client, sub *logSub) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := &h.feed.kept
+	if !r.covers(sub.services) {
+		return false
+	}
+	lines := r.snapshot(sub)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.logs != sub {
-		return // replaced meanwhile
+	if c.logs == sub {
+		sub.history, sub.loading = lines, false
 	}
-	sub.history = hist
-	sub.loading = false
-	sub.seam = last
-	for _, l := range sub.pending {
-		if !sub.seen(l) {
-			sub.batch = append(sub.batch, toLogLine(l))
-		}
-	}
-	sub.pending = nil
+	return true
 }
 
 // stopLogs ends what the page followed.
@@ -146,18 +196,13 @@ func (c *client) addLogs(lines []stack.LogLine) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	sub := c.logs
-	if sub == nil {
+	if sub == nil || sub.loading {
 		return
 	}
 	for _, l := range lines {
-		if !sub.wants(l.Service) {
-			continue
-		}
 		switch {
-		case sub.loading && len(sub.pending) < logBatchMax:
-			sub.pending = append(sub.pending, l)
-		case !sub.loading && sub.seen(l):
-		case !sub.loading && len(sub.batch) < logBatchMax:
+		case !sub.wants(l.Service):
+		case len(sub.batch) < logBatchMax:
 			sub.batch = append(sub.batch, toLogLine(l))
 		default:
 			sub.dropped++
@@ -181,9 +226,9 @@ func (c *client) takeLogs() (message, bool) {
 	switch {
 	case sub == nil || sub.loading:
 		return message{}, false
-	case sub.history != nil:
+	case !sub.sent:
 		m := message{Type: "logs-history", Lines: sub.history}
-		sub.history = nil
+		sub.history, sub.sent = nil, true
 		return m, true
 	case len(sub.batch) > 0 || sub.dropped > 0:
 		m := message{Type: "logs", Lines: sub.batch, Dropped: sub.dropped}
@@ -203,7 +248,145 @@ type collector struct {
 func (c *collector) Log(l stack.LogLine) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.lines = append(c.lines, l)
+	c.lines = append(c.lines, clip(l))
+}
+
+// keptLines are the last lines of each container, and which services
+// they cover from their start (a one-off read), not only since the
+// follower ran.
+type keptLines struct {
+	byContainer map[string]*ring
+	all         bool
+	services    map[string]bool
+	bytes       int
+}
+
+type ring struct {
+	lines []stack.LogLine // oldest first
+	bytes int
+}
+
+func (r *keptLines) covers(services map[string]bool) bool {
+	if r.all {
+		return true
+	}
+	if services == nil {
+		return false
+	}
+	for s := range services {
+		if !r.services[s] {
+			return false
+		}
+	}
+	return true
+}
+
+// add keeps a line of the follower.
+func (r *keptLines) add(l stack.LogLine) {
+	if r.byContainer == nil {
+		r.byContainer = map[string]*ring{}
+	}
+	g := r.byContainer[l.Container]
+	if g == nil {
+		g = &ring{}
+		r.byContainer[l.Container] = g
+	}
+	g.lines = append(g.lines, l)
+	g.bytes += len(l.Line)
+	r.bytes += len(l.Line)
+	if len(g.lines) > ringLines {
+		r.dropOldest(g)
+	}
+	for r.bytes > ringBytes {
+		r.dropOldest(r.largest())
+	}
+}
+
+func (r *keptLines) dropOldest(g *ring) {
+	n := len(g.lines[0].Line)
+	g.lines[0] = stack.LogLine{}
+	g.lines = g.lines[1:]
+	g.bytes -= n
+	r.bytes -= n
+}
+
+func (r *keptLines) largest() *ring {
+	var big *ring
+	for _, g := range r.byContainer {
+		if len(g.lines) > 0 && (big == nil || g.bytes > big.bytes) {
+			big = g
+		}
+	}
+	return big
+}
+
+// seed puts the lines of a one-off read of services (all when empty)
+// before the lines the follower kept meanwhile, per container.
+func (r *keptLines) seed(read []stack.LogLine, services []string) {
+	if r.byContainer == nil {
+		r.byContainer = map[string]*ring{}
+	}
+	byContainer := map[string][]stack.LogLine{}
+	for _, l := range read {
+		byContainer[l.Container] = append(byContainer[l.Container], l)
+	}
+	for name, lines := range byContainer {
+		sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
+		last := lines[len(lines)-1].Time
+		old := r.byContainer[name]
+		g := &ring{}
+		r.byContainer[name] = g
+		if old != nil {
+			r.bytes -= old.bytes
+			for _, l := range old.lines {
+				if l.Time.After(last) {
+					lines = append(lines, l)
+				}
+			}
+		}
+		for _, l := range lines {
+			r.add(l)
+		}
+	}
+	if len(services) == 0 {
+		r.all = true
+		return
+	}
+	if r.services == nil {
+		r.services = map[string]bool{}
+	}
+	for _, s := range services {
+		r.services[s] = true
+	}
+}
+
+// snapshot is the last sub.tail kept lines of the services sub follows,
+// in time order.
+func (r *keptLines) snapshot(sub *logSub) []logLine {
+	var lines []stack.LogLine
+	for _, g := range r.byContainer {
+		if len(g.lines) > 0 && sub.wants(g.lines[0].Service) {
+			lines = append(lines, g.lines...)
+		}
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
+	if len(lines) > sub.tail {
+		lines = lines[len(lines)-sub.tail:]
+	}
+	out := make([]logLine, len(lines))
+	for i, l := range lines {
+		out[i] = toLogLine(l)
+	}
+	return out
+}
+
+// keep adds the lines of a one-off read to the kept ones.
+func (h *hub) keep(lines []stack.LogLine, services []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.anyFollowerLocked() {
+		h.feed.kept.seed(lines, services)
+	}
 }
 
 // logFeed is the project's shared follower.
@@ -215,6 +398,7 @@ type logFeed struct {
 	// last is the time of the newest line passed on per container: a
 	// follower that resumes may read a line again.
 	last map[string]time.Time
+	kept keptLines
 }
 
 // startFeed starts the shared follower if a page follows logs and it is
@@ -232,8 +416,8 @@ func (h *hub) startFeedLocked() {
 	}
 	since := f.since
 	if since.IsZero() {
-		// A little back in time: a page's first read and this follower
-		// start together, and the page drops what it has twice.
+		// A little back in time: the first read of a page and this
+		// follower start together; the kept lines join them.
 		since = h.s.o.Now().Add(-2 * time.Second)
 	}
 	if f.last == nil {
@@ -303,8 +487,9 @@ func (h *hub) stopFeedLocked() {
 		f.running = false
 		f.gen++
 	}
-	// Pages that follow again read their first lines anew.
-	f.since, f.last = time.Time{}, nil
+	// Nobody follows: the next page reads its first lines anew, and the
+	// memory goes back.
+	f.since, f.last, f.kept = time.Time{}, nil, keptLines{}
 }
 
 func (h *hub) anyFollowerLocked() bool {
@@ -316,7 +501,7 @@ func (h *hub) anyFollowerLocked() bool {
 	return false
 }
 
-// feedSink passes the follower's lines to the pages that want them.
+// feedSink passes the follower's lines to the kept ones and the pages.
 type feedSink struct {
 	h   *hub
 	gen int
@@ -332,12 +517,14 @@ func (s feedSink) LogBatch(lines []stack.LogLine) {
 	if f.gen != s.gen {
 		return
 	}
-	fresh := lines[:0:0]
+	fresh := make([]stack.LogLine, 0, len(lines))
 	for _, l := range lines {
 		if t, ok := f.last[l.Container]; ok && !l.Time.After(t) {
 			continue
 		}
 		f.last[l.Container] = l.Time
+		l = clip(l)
+		f.kept.add(l)
 		fresh = append(fresh, l)
 	}
 	for c := range h.clients {

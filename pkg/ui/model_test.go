@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -83,32 +84,55 @@ func TestViewFromFile(t *testing.T) {
 	}
 }
 
-func TestLogSeam(t *testing.T) {
+func TestKeptLines(t *testing.T) {
 	t0 := time.Now()
-	line := func(c string, d time.Duration, text string) stack.LogLine {
-		return stack.LogLine{Time: t0.Add(d), Service: c, Container: "p-" + c + "-1", Line: text}
+	line := func(svc string, d time.Duration, text string) stack.LogLine {
+		return stack.LogLine{Time: t0.Add(d), Service: svc, Container: "p-" + svc + "-1", Line: text}
 	}
-	c := &client{}
-	sub := &logSub{loading: true}
-	c.logs = sub
-	// The shared follower runs ahead of the page's first read.
-	c.addLogs([]stack.LogLine{line("a", 1, "a1"), line("a", 2, "a2"), line("b", 1, "b1")})
-	c.historyRead(sub, []stack.LogLine{line("a", 1, "a1"), line("a", 0, "a0")}, 10)
-	// A follower that resumes may send a line again.
-	c.addLogs([]stack.LogLine{line("a", 2, "a2"), line("a", 1, "a1"), line("a", 3, "a3")})
-	m, ok := c.takeLogs()
-	if !ok || m.Type != "logs-history" || len(m.Lines) != 2 || m.Lines[0].L != "a0" {
-		t.Fatalf("first message %+v", m)
+	var k keptLines
+	// The follower runs ahead of the first read, which overlaps it.
+	k.add(line("a", 20, "a2"))
+	k.add(line("b", 15, "b1"))
+	if k.covers(nil) || k.covers(map[string]bool{"a": true}) {
+		t.Fatal("lines of the follower alone cover nothing")
 	}
-	m, _ = c.takeLogs()
+	k.seed([]stack.LogLine{line("a", 10, "a1"), line("a", 0, "a0"), line("a", 20, "a2")}, []string{"a"})
+	if !k.covers(map[string]bool{"a": true}) || k.covers(nil) || k.covers(map[string]bool{"a": true, "b": true}) {
+		t.Fatal("a read of a covers a, only")
+	}
 	var got []string
-	for _, l := range m.Lines {
+	for _, l := range k.snapshot(&logSub{tail: 10}) {
 		got = append(got, l.L)
 	}
-	if want := "a2 b1 a2 a3"; strings.Join(got, " ") != want {
-		// a2 twice: the seam drops what the first read had; the hub's
-		// feed, not the page, drops what the follower resent.
-		t.Errorf("lines after the first read %q, want %q", strings.Join(got, " "), want)
+	if want := "a0 a1 b1 a2"; strings.Join(got, " ") != want {
+		t.Errorf("kept lines %q, want %q", strings.Join(got, " "), want)
+	}
+	got = nil
+	for _, l := range k.snapshot(&logSub{tail: 2, services: map[string]bool{"a": true}}) {
+		got = append(got, l.L)
+	}
+	if want := "a1 a2"; strings.Join(got, " ") != want {
+		t.Errorf("a's last two %q, want %q", strings.Join(got, " "), want)
+	}
+	k.seed(nil, nil)
+	if !k.covers(nil) {
+		t.Error("a read of all services covers all")
+	}
+}
+
+func TestKeptLinesBounded(t *testing.T) {
+	var k keptLines
+	long := strings.Repeat("x", 1000)
+	for i := range 20000 {
+		k.add(stack.LogLine{Time: time.Unix(0, int64(i)), Service: "s", Container: fmt.Sprintf("c%d", i%20), Line: long})
+	}
+	if k.bytes > ringBytes {
+		t.Errorf("kept %d bytes, bound %d", k.bytes, ringBytes)
+	}
+	for name, g := range k.byContainer {
+		if len(g.lines) > ringLines {
+			t.Errorf("%s keeps %d lines, bound %d", name, len(g.lines), ringLines)
+		}
 	}
 }
 
