@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -34,6 +35,8 @@ type hub struct {
 	name  string
 	verbs Verbs // reads: no progress to report
 	wake  chan struct{}
+	// firstReads holds a token while a page's first log lines are read.
+	firstReads chan struct{}
 
 	mu        sync.Mutex
 	clients   map[*client]struct{}
@@ -43,6 +46,7 @@ type hub struct {
 	loaded    bool
 	files     []string // config files and directory from the labels
 	dir       string
+	stamp     string // of the stack files when loaded (fileStamp)
 	view      ProjectView
 	listed    bool   // view reflects at least one list
 	engineErr string // the last failure to reach the engine, "" when fine
@@ -64,7 +68,7 @@ type record struct {
 func newHub(s *Server, name string) *hub {
 	return &hub{
 		s: s, name: name, verbs: s.o.Verbs(stack.Discard),
-		wake: make(chan struct{}, 1), clients: map[*client]struct{}{},
+		wake: make(chan struct{}, 1), firstReads: make(chan struct{}, 1), clients: map[*client]struct{}{},
 		rec: map[string]*record{}, lastSeen: s.o.Now(),
 	}
 }
@@ -220,11 +224,39 @@ func (h *hub) project(ctx context.Context, fresh bool) (*types.Project, error) {
 	if err == nil && p.Name != h.name {
 		p, err = nil, errWrongProject(p.Name, h.name)
 	}
+	stamp := fileStamp(p)
 	h.mu.Lock()
 	h.proj, h.projErr, h.loaded = p, err, true
-	h.files, h.dir = files, dir
+	h.files, h.dir, h.stamp = files, dir, stamp
 	h.mu.Unlock()
 	return p, err
+}
+
+// fileStamp sums up the stack files' sizes and modification times: when it
+// is unchanged, a new page needs no new load (compose-go takes a while on
+// a large project, and the browser wants the CPU then).
+func fileStamp(p *types.Project) string {
+	if p == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, f := range p.ComposeFiles {
+		if fi, err := os.Stat(f); err == nil {
+			fmt.Fprintf(&b, "%s %d %d\n", f, fi.Size(), fi.ModTime().UnixNano())
+		} else {
+			fmt.Fprintf(&b, "%s missing\n", f)
+		}
+	}
+	return b.String()
+}
+
+// stale reports whether the stack file may have changed since it was
+// loaded.
+func (h *hub) stale() bool {
+	h.mu.Lock()
+	p, stamp, loaded, err := h.proj, h.stamp, h.loaded, h.projErr
+	h.mu.Unlock()
+	return !loaded || err != nil || fileStamp(p) != stamp
 }
 
 // labelFiles reads the config files and project directory of a project
@@ -306,7 +338,9 @@ func (h *hub) attach(c *client) {
 	h.mu.Unlock()
 	c.send(hello)
 	// A new page is the moment to notice an edited stack file.
-	h.s.spawn(func(ctx context.Context) { h.reload(ctx) })
+	if h.stale() {
+		h.s.spawn(func(ctx context.Context) { h.reload(ctx) })
+	}
 }
 
 // detach removes a page and what it followed.
