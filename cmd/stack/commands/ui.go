@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -101,6 +102,7 @@ func runUI(ctx context.Context, o *uiOptions) error {
 	if err != nil {
 		return err
 	}
+	limitMemory(o.getenv("GOMEMLIMIT"))
 	eng, err := engine.NewDocker()
 	if err != nil {
 		return err
@@ -145,6 +147,19 @@ func runUI(ctx context.Context, o *uiOptions) error {
 		}
 	}
 	return srv.Serve(ctx, l)
+}
+
+// uiMemoryLimit is the Go heap size stack ui collects harder to stay
+// under: a server that runs for days on a small host should give back the
+// memory a burst of log reads took, not keep it for the next one.
+const uiMemoryLimit = 40 << 20
+
+// limitMemory sets the soft memory limit of this process, unless
+// GOMEMLIMIT chose one.
+func limitMemory(env string) {
+	if env == "" {
+		debug.SetMemoryLimit(uiMemoryLimit)
+	}
 }
 
 // pageURL is the address to open: the host as given (a name stays a
