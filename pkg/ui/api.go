@@ -191,13 +191,9 @@ type planBody struct {
 
 // servePlan computes what an up, recreate or scale would do.
 func (s *Server) servePlan(w http.ResponseWriter, r *http.Request) {
-	h, ok := s.hubFor(w, r)
-	if !ok {
-		return
-	}
 	var b planBody
-	if err := readJSON(r, &b); err != nil {
-		httpError(w, http.StatusBadRequest, err)
+	h, ok := s.begin(w, r, &b)
+	if !ok {
 		return
 	}
 	p, err := h.project(r.Context(), true)
@@ -267,15 +263,11 @@ func upRequest(p *types.Project, b planBody) (planRequest, error) {
 // serveApply applies a plan shown before, if computing it again gives the
 // same operations; otherwise it answers 409 with the new plan.
 func (s *Server) serveApply(w http.ResponseWriter, r *http.Request) {
-	h, ok := s.hubFor(w, r)
-	if !ok {
-		return
-	}
 	var b struct {
 		Plan string `json:"plan"`
 	}
-	if err := readJSON(r, &b); err != nil {
-		httpError(w, http.StatusBadRequest, err)
+	h, ok := s.begin(w, r, &b)
+	if !ok {
 		return
 	}
 	req, ok := s.plans.get(b.Plan)
@@ -319,16 +311,12 @@ func (s *Server) serveApply(w http.ResponseWriter, r *http.Request) {
 
 // serveDown takes the project down, as stack down [-v] does.
 func (s *Server) serveDown(w http.ResponseWriter, r *http.Request) {
-	h, ok := s.hubFor(w, r)
-	if !ok {
-		return
-	}
 	var b struct {
 		Volumes       bool `json:"volumes"`
 		RemoveOrphans bool `json:"removeOrphans"`
 	}
-	if err := readJSON(r, &b); err != nil {
-		httpError(w, http.StatusBadRequest, err)
+	h, ok := s.begin(w, r, &b)
+	if !ok {
 		return
 	}
 	p, _ := h.project(r.Context(), false)
@@ -397,6 +385,16 @@ func (h *hub) hasService(svc string) bool {
 		}
 	}
 	return false
+}
+
+// begin finds the hub of the request's project and decodes the request's
+// body into body; false when it answered with an error.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, body any) (*hub, bool) {
+	if err := readJSON(r, body); err != nil {
+		httpError(w, http.StatusBadRequest, err)
+		return nil, false
+	}
+	return s.hubFor(w, r)
 }
 
 func (s *Server) hubFor(w http.ResponseWriter, r *http.Request) (*hub, bool) {

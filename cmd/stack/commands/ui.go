@@ -199,18 +199,20 @@ func (o *uiOptions) loader(main string, fromFile bool) ui.Loader {
 			fmt.Fprintf(o.stderr, "stack: warning: %s\n", msg)
 		}
 	}
+	load := func(ctx context.Context, po project.Options) (*types.Project, error) {
+		po.Warn = warn
+		p, err := project.Load(ctx, po)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := stack.Graph(p); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	return func(ctx context.Context, name string, files []string, dir string) (*types.Project, error) {
 		if name == main && fromFile {
-			po := o.projectOptions()
-			po.Warn = warn
-			p, err := project.Load(ctx, po)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := stack.Graph(p); err != nil {
-				return nil, err
-			}
-			return p, nil
+			return load(ctx, o.projectOptions())
 		}
 		if len(files) == 0 {
 			return nil, fmt.Errorf("project %q: no stack file known (its containers name none)", name)
@@ -219,14 +221,7 @@ func (o *uiOptions) loader(main string, fromFile bool) ui.Loader {
 			k, _, _ := strings.Cut(kv, "=")
 			return k == "COMPOSE_FILE" || k == "COMPOSE_PROJECT_NAME" || k == "COMPOSE_PROFILES"
 		})
-		p, err := project.Load(ctx, project.Options{Files: files, Name: name, ProjectDir: dir, WorkingDir: dir, Environ: env, Warn: warn})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := stack.Graph(p); err != nil {
-			return nil, err
-		}
-		return p, nil
+		return load(ctx, project.Options{Files: files, Name: name, ProjectDir: dir, WorkingDir: dir, Environ: env})
 	}
 }
 
