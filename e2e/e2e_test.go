@@ -83,7 +83,7 @@ func engineAnswers() error {
 // stackBinary returns the stack binary under test: $STACK_E2E_BIN, or
 // ./cmd/stack built into a temporary directory (with -race when this test
 // binary has it, so that data races in the real scheduler fail the scripts).
-func stackBinary(t *testing.T) string {
+func stackBinary(t testing.TB) string {
 	t.Helper()
 	if bin := os.Getenv("STACK_E2E_BIN"); bin != "" {
 		abs, err := filepath.Abs(bin)
@@ -116,7 +116,7 @@ func stackBinary(t *testing.T) string {
 }
 
 // ensureImage builds the test image unless it exists.
-func ensureImage(t *testing.T) {
+func ensureImage(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "busybox-image.sh"), testImage)
 	if out, err := cmd.CombinedOutput(); err != nil {

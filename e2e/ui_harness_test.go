@@ -32,7 +32,21 @@ type uiProject struct {
 	bin     string
 	dir     string
 	name    string
+	files   []string // in dir; default compose.yaml
 	logFile *os.File
+}
+
+// fileArgs are the -f flags of the project's files.
+func (p *uiProject) fileArgs() []string {
+	files := p.files
+	if len(files) == 0 {
+		files = []string{"compose.yaml"}
+	}
+	var args []string
+	for _, f := range files {
+		args = append(args, "-f", filepath.Join(p.dir, f))
+	}
+	return args
 }
 
 // newUIProject writes compose into a temporary directory for a project
@@ -72,25 +86,12 @@ func (t tbT) Run(name string, f func(testscript.T)) { f(t) }
 // stack runs the binary under test on the project; output goes to the log
 // in the artifacts.
 func (p *uiProject) stack(limit time.Duration, args ...string) (string, error) {
-	args = append([]string{"-f", filepath.Join(p.dir, "compose.yaml"), "-p", p.name, "--progress", "plain"}, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, p.bin, args...)
-	cmd.Dir = p.dir
-	cmd.Env = stackEnv()
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
-	cmd.WaitDelay = 10 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	fmt.Fprintf(p.logFile, "$ stack %s\n%s[%v]\n", strings.Join(args, " "), out.String(), err)
+	args = append(append(p.fileArgs(), "-p", p.name, "--progress", "plain"), args...)
+	out, err := runStack(p.bin, p.dir, limit, p.logFile, args...)
 	if err != nil {
-		return out.String(), fmt.Errorf("stack %s: %v\n%s", strings.Join(args, " "), err, lastLines(out.String(), 30))
+		err = fmt.Errorf("%w\n%s", err, lastLines(out, 40))
 	}
-	if crashed(out.String()) {
-		return out.String(), fmt.Errorf("stack %s crashed:\n%s", strings.Join(args, " "), lastLines(out.String(), 60))
-	}
-	return out.String(), nil
+	return out, err
 }
 
 func (p *uiProject) stackOK(limit time.Duration, args ...string) string {
@@ -100,16 +101,6 @@ func (p *uiProject) stackOK(limit time.Duration, args ...string) string {
 		p.t.Fatal(err)
 	}
 	return out
-}
-
-// crashed reports a Go panic, fatal error or data race report in output.
-func crashed(out string) bool {
-	for _, s := range []string{"panic: ", "fatal error: ", "WARNING: DATA RACE"} {
-		if strings.Contains(out, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // uiServer is a running stack ui.
@@ -141,7 +132,7 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 // standard error must hold no crash.
 func (p *uiProject) startUI(t testing.TB, artifacts string, args ...string) *uiServer {
 	t.Helper()
-	args = append([]string{"-f", filepath.Join(p.dir, "compose.yaml"), "-p", p.name, "ui", "--addr", "127.0.0.1:0"}, args...)
+	args = append(append(p.fileArgs(), "-p", p.name, "ui", "--addr", "127.0.0.1:0"), args...)
 	cmd := exec.Command(p.bin, args...)
 	cmd.Dir = p.dir
 	cmd.Env = stackEnv()
@@ -166,7 +157,7 @@ func (p *uiProject) startUI(t testing.TB, artifacts string, args ...string) *uiS
 			t.Errorf("stack ui did not stop within 20s of an interrupt:\n%s", lastLines(s.errors(), 80))
 		}
 		_ = os.WriteFile(filepath.Join(artifacts, "stack-ui-"+fmt.Sprint(cmd.Process.Pid)+".log"), []byte(s.errors()), 0o644)
-		if crashed(s.errors()) {
+		if crashRE.MatchString(s.errors()) {
 			t.Errorf("stack ui crashed:\n%s", lastLines(s.errors(), 80))
 		}
 	})

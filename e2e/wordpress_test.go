@@ -384,11 +384,17 @@ func removeDanglingImages(t *testing.T, prefix string) {
 // goroutine dump). A crash report in the output is an error.
 func (w *wordpress) stack(limit time.Duration, args ...string) (string, error) {
 	args = append([]string{"-f", filepath.Join(w.dir, "compose.yaml"), "-p", w.project, "--progress", "plain"}, args...)
-	limit = w.budget(limit)
+	return runStack(w.bin, w.dir, w.budget(limit), w.log, args...)
+}
+
+// runStack runs bin with args in dir, writes the command and its output
+// to log, and stops it with SIGQUIT (a goroutine dump) after limit. A
+// crash report in the output is an error.
+func runStack(bin, dir string, limit time.Duration, log io.Writer, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.bin, args...)
-	cmd.Dir = w.dir
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
 	cmd.Env = stackEnv()
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
 	cmd.WaitDelay = 10 * time.Second
@@ -398,7 +404,7 @@ func (w *wordpress) stack(limit time.Duration, args ...string) (string, error) {
 	start := time.Now()
 	err := cmd.Run()
 	line := "stack " + strings.Join(args, " ")
-	fmt.Fprintf(w.log, "$ %s\n%s[%s, %v]\n", line, out.String(), time.Since(start).Round(100*time.Millisecond), err)
+	fmt.Fprintf(log, "$ %s\n%s[%s, %v]\n", line, out.String(), time.Since(start).Round(100*time.Millisecond), err)
 	switch {
 	case ctx.Err() != nil:
 		err = fmt.Errorf("%s: did not finish within %s; stopped with SIGQUIT", line, limit)
