@@ -28,6 +28,9 @@ type ContainerTimes struct {
 	// when it has no healthcheck, is not healthy yet, or the engine no
 	// longer knows.
 	Healthy time.Time
+	// HealthyBy, when Healthy is not known but the container passed a
+	// kept probe, is the end of the earliest one: it was healthy by then.
+	HealthyBy time.Time
 	// Finished is when the last run ended, zero while running.
 	Finished time.Time
 	ExitCode int
@@ -104,6 +107,9 @@ func (s *Stack) containerTimes(ctx context.Context, hist engine.History, c engin
 		t.Finished = time.Time{}
 	}
 	t.Healthy = firstHealthy(h)
+	if t.Healthy.IsZero() {
+		t.HealthyBy = firstPass(h)
+	}
 	return t, nil
 }
 
@@ -124,6 +130,17 @@ func firstHealthy(h engine.ContainerHistory) time.Time {
 				return p.End
 			}
 			return time.Time{}
+		}
+	}
+	return time.Time{}
+}
+
+// firstPass is the end of the earliest kept passing probe of the current
+// run.
+func firstPass(h engine.ContainerHistory) time.Time {
+	for _, p := range h.Probes {
+		if p.ExitCode == 0 && !p.Start.Before(h.StartedAt) {
+			return p.End
 		}
 	}
 	return time.Time{}
@@ -156,7 +173,7 @@ func (s *Stack) healthyFromEvents(ctx context.Context, hist engine.History, proj
 		if !ok || ev.Action != "health_status: healthy" || ev.Time.Before(ts[i].Started) {
 			continue
 		}
-		ts[i].Healthy = ev.Time
+		ts[i].Healthy, ts[i].HealthyBy = ev.Time, time.Time{}
 		delete(missing, ev.ID)
 	}
 }

@@ -28,6 +28,10 @@ func TestFirstHealthy(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
+	dropped := engine.ContainerHistory{StartedAt: at(0), Health: "healthy", Probes: []engine.HealthProbe{probe(5, 0), probe(6, 0)}}
+	if got, want := firstPass(dropped), at(5).Add(100*time.Millisecond); !got.Equal(want) {
+		t.Errorf("healthy by %v, want %v", got, want)
+	}
 }
 
 func TestTimelineWithoutHistory(t *testing.T) {

@@ -148,3 +148,22 @@ func deref(p *int) any {
 func sameCode(a, b *int) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
+
+func TestHealthyBounds(t *testing.T) {
+	t0 := time.Now()
+	ts := []stack.ContainerTimes{
+		{Service: "db", Started: t0},
+		{Service: "api", Started: t0.Add(3 * time.Second)},
+		{Service: "worker", Started: t0.Add(2 * time.Second)},
+		{Service: "web", Started: t0.Add(time.Second)},
+	}
+	deps := map[string][]EdgeView{
+		"api":    {{To: "db", Condition: "service_healthy"}},
+		"worker": {{To: "db", Condition: "service_healthy"}},
+		"web":    {{To: "db", Condition: "service_started"}},
+	}
+	by := healthyBounds(ts, deps)
+	if got := by["db"]; !got.Equal(t0.Add(2 * time.Second)) {
+		t.Errorf("db healthy by %v, want the start of worker, the first that waited for it", got.Sub(t0))
+	}
+}

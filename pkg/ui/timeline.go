@@ -3,22 +3,26 @@ package ui
 import (
 	"context"
 	"time"
+
+	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
 // TimelineBar is one container's start: created, started, healthy, and
 // finished when it is no longer running.
 type TimelineBar struct {
-	Name     string     `json:"name"`
-	Service  string     `json:"service"`
-	Number   int        `json:"number"`
-	State    string     `json:"state"`
-	Health   string     `json:"health,omitempty"`
-	Created  *float64   `json:"created,omitempty"` // milliseconds since the epoch
-	Started  *float64   `json:"started,omitempty"`
-	Healthy  *float64   `json:"healthy,omitempty"`
-	Finished *float64   `json:"finished,omitempty"`
-	ExitCode *int       `json:"exitCode,omitempty"`
-	Deps     []EdgeView `json:"deps"`
+	Name    string   `json:"name"`
+	Service string   `json:"service"`
+	Number  int      `json:"number"`
+	State   string   `json:"state"`
+	Health  string   `json:"health,omitempty"`
+	Created *float64 `json:"created,omitempty"` // milliseconds since the epoch
+	Started *float64 `json:"started,omitempty"`
+	Healthy *float64 `json:"healthy,omitempty"`
+	// HealthyBy, when Healthy is not known, is a time it was healthy by.
+	HealthyBy *float64   `json:"healthyBy,omitempty"`
+	Finished  *float64   `json:"finished,omitempty"`
+	ExitCode  *int       `json:"exitCode,omitempty"`
+	Deps      []EdgeView `json:"deps"`
 }
 
 // Timeline is the page's start timeline.
@@ -40,15 +44,22 @@ func (h *hub) timeline(ctx context.Context) (Timeline, error) {
 	for _, s := range h.view.Services {
 		deps[s.Name] = s.Deps
 	}
+	by := healthyBounds(ts, deps)
 	out := Timeline{Now: *ms(h.s.o.Now()), Bars: make([]TimelineBar, 0, len(ts))}
 	for _, t := range ts {
-		healthy := t.Healthy
+		healthy, healthyBy := t.Healthy, t.HealthyBy
 		if r := h.rec[t.ID]; r != nil && healthy.IsZero() && !r.healthy.IsZero() && !r.healthy.Before(t.Started) {
 			healthy = r.healthy
 		}
+		if b := by[t.Service]; healthy.IsZero() && t.Health == "healthy" && !b.IsZero() && b.After(t.Started) && (healthyBy.IsZero() || b.Before(healthyBy)) {
+			healthyBy = b
+		}
+		if !healthy.IsZero() {
+			healthyBy = time.Time{}
+		}
 		b := TimelineBar{
 			Name: t.Name, Service: t.Service, Number: t.Number, State: t.State, Health: t.Health,
-			Created: ms(t.Created), Started: ms(t.Started), Healthy: ms(healthy), Finished: ms(t.Finished),
+			Created: ms(t.Created), Started: ms(t.Started), Healthy: ms(healthy), HealthyBy: ms(healthyBy), Finished: ms(t.Finished),
 			Deps: deps[t.Service],
 		}
 		if b.Deps == nil {
@@ -61,6 +72,24 @@ func (h *hub) timeline(ctx context.Context) (Timeline, error) {
 		out.Bars = append(out.Bars, b)
 	}
 	return out, nil
+}
+
+// healthyBounds tells, per service, the earliest start of a container
+// that waited for it to be healthy: stack started that one only once the
+// service was healthy, so it was healthy by then.
+func healthyBounds(ts []stack.ContainerTimes, deps map[string][]EdgeView) map[string]time.Time {
+	by := map[string]time.Time{}
+	for _, t := range ts {
+		if t.Started.IsZero() {
+			continue
+		}
+		for _, d := range deps[t.Service] {
+			if d.Condition == "service_healthy" && (by[d.To].IsZero() || t.Started.Before(by[d.To])) {
+				by[d.To] = t.Started
+			}
+		}
+	}
+	return by
 }
 
 // ms is t in milliseconds since the epoch, nil when zero.

@@ -56,7 +56,7 @@ export class TimelineView {
     const burst = bars.slice(first);
     const earlier = bars.slice(0, first);
     const from = Math.min(...burst.map(b => Math.min(b.created || Infinity, startOf(b))));
-    const ends = burst.map(b => Math.max(b.healthy || 0, b.started || 0, b.created || 0, b.finished && b.finished - startOf(b) < BURST_GAP ? b.finished : 0));
+    const ends = burst.map(b => Math.max(b.healthy || b.healthyBy || 0, b.started || 0, b.created || 0, b.finished && b.finished - startOf(b) < BURST_GAP ? b.finished : 0));
     let to = Math.max(...ends);
     to = Math.max(to + (to - from) * 0.08, from + 1000);
     const span = to - from;
@@ -68,7 +68,7 @@ export class TimelineView {
     }
     const ready = d => {
       const list = byService.get(d.to) || [];
-      const times = list.map(b => d.condition === 'service_healthy' ? (b.healthy || b.started) : d.condition === 'service_completed_successfully' ? b.finished : b.started);
+      const times = list.map(b => d.condition === 'service_healthy' ? (b.healthy || b.healthyBy) : d.condition === 'service_completed_successfully' ? b.finished : b.started);
       return times.length && times.every(Boolean) ? Math.max(...times) : null;
     };
     const rows = burst.map(b => {
@@ -87,6 +87,10 @@ export class TimelineView {
         if (b.health && b.healthy) {
           seg('start', b.started, b.healthy, `started ${rel(b.started)}, healthy ${rel(b.healthy)}`);
           seg('ok', b.healthy, end, `healthy from ${rel(b.healthy)}`);
+        } else if (b.health && b.healthyBy) {
+          // The engine no longer knows when; it was healthy by then.
+          seg('start', b.started, b.healthyBy, `started ${rel(b.started)}, healthy by ${rel(b.healthyBy)} (the exact time is no longer kept by the engine)`);
+          seg('ok', b.healthyBy, end, `healthy by ${rel(b.healthyBy)}`);
         } else if (b.health) {
           seg('start', b.started, end, `started ${rel(b.started)}, ${b.health === 'healthy' ? 'healthy (time no longer known to the engine)' : b.health}`);
         } else {
