@@ -93,8 +93,10 @@ function receive(m) {
     case 'services':
       for (const s of m.services) {
         const i = app.view.services.findIndex(x => x.name === s.name);
+        const was = i >= 0 ? app.view.services[i] : null;
         if (i >= 0) app.view.services[i] = s;
         app.byName.set(s.name, s);
+        if (was && failing(s) && !failing(was)) toast(`${s.name} is ${stateLabel(s)}`, true);
       }
       graph.update(m.services);
       renderServices();
@@ -154,14 +156,17 @@ function renderChrome() {
   if (v && v.fileError && v.name === project) msgs.push('Stack file: ' + v.fileError);
   $('#banner').hidden = msgs.length === 0;
   $('#banner').textContent = msgs.join('\n');
-  document.title = (v ? v.name + ' · ' : '') + 'stack ui';
 }
+
+// failing is a state worth a word: unhealthy, dead, or exited with an error.
+const failing = s => s.state === 'unhealthy' || s.state === 'dead' || (s.state === 'exited' && !!s.exitCode);
 
 function renderSummary() {
   const v = app.view;
   if (!v) return;
   const up = v.services.filter(s => s.up > 0).length;
-  const bad = v.services.filter(s => s.state === 'unhealthy' || (s.state === 'exited' && s.exitCode)).length;
+  const bad = v.services.filter(failing).length;
+  document.title = (bad ? `(${bad} failing) ` : '') + v.name + ' · stack ui';
   $('#summary').textContent = `${v.services.length} services · ${up} up` + (bad ? ` · ${bad} failing` : '') + (app.busy ? ` · ${app.busy.verb} running…` : '');
 }
 

@@ -22,6 +22,7 @@ export class LogsView {
     $('#logs-follow').addEventListener('change', e => { this.follow = e.target.checked; if (this.follow) this.bottom(); });
     $('#logs-stamps').addEventListener('change', e => this.box.classList.toggle('nostamps', !e.target.checked));
     $('#logs-clear').addEventListener('click', () => { this.box.replaceChildren(); this.lines = []; this.counted(); });
+    $('#logs-save').addEventListener('click', () => this.save());
     this.box.addEventListener('scroll', () => {
       const atBottom = this.box.scrollHeight - this.box.scrollTop - this.box.clientHeight < 30;
       if (this.follow !== atBottom) {
@@ -162,6 +163,15 @@ export class LogsView {
   counted() {
     const shown = this.re ? this.lines.filter(l => !l.row.classList.contains('hide')).length : this.lines.length;
     this.count.textContent = `${shown}${this.re ? ' matching of ' + this.lines.length : ''} lines (keeps the last ${MAX_LINES})`;
+  }
+
+  // save downloads the lines shown (the filter applies) as text.
+  save() {
+    const text = this.lines.filter(l => !l.row.classList.contains('hide'))
+      .map(({ row }) => `${row.children[0].textContent} ${row.children[1].title} ${row.children[2].textContent}`).join('\n') + '\n';
+    const a = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/plain' })), download: `${this.service || 'all'}-logs.txt` });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }
 
   bottom() {
