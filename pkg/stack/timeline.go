@@ -86,7 +86,7 @@ func (s *Stack) Timeline(ctx context.Context, project string) ([]ContainerTimes,
 
 // containerTimes reads one container's times.
 func (s *Stack) containerTimes(ctx context.Context, hist engine.History, c engine.Container) (ContainerTimes, error) {
-	t := ContainerTimes{ID: c.ID, Name: c.Name, Service: c.Service, Number: c.Number, State: c.State, Health: c.Health, Created: c.Created}
+	t := ContainerTimes{ID: c.ID, Name: c.Name, Service: c.Service, Number: c.Number, State: string(c.State), Health: c.Health, Created: c.Created}
 	if hist == nil {
 		d, err := s.engine.InspectContainer(ctx, c.ID)
 		if err != nil {

@@ -24,7 +24,7 @@ type fakeState struct {
 	mu         sync.Mutex
 	containers []engine.Container
 	calls      []string
-	plan       []stack.Event // what a dry run reports
+	plan       []*stack.Op // what PlanUp plans
 	subs       []chan stack.ContainerEvent
 	logs       []stack.LogLine
 }
@@ -50,7 +50,7 @@ func (f *fakeState) setState(service, state, status string) {
 	var ev stack.ContainerEvent
 	for i := range f.containers {
 		if f.containers[i].Service == service {
-			f.containers[i].State, f.containers[i].Status = state, status
+			f.containers[i].State, f.containers[i].Status = engine.State(state), status
 			ev = stack.ContainerEvent{Time: time.Now(), Action: "die", ID: f.containers[i].ID, Service: service, Attributes: map[string]string{"name": f.containers[i].Name}}
 		}
 	}
@@ -62,17 +62,14 @@ func (f *fakeState) setState(service, state, status string) {
 }
 
 func (v *fakeVerbs) Up(ctx context.Context, p *types.Project, o stack.UpOptions) error {
-	if o.DryRun {
-		v.st.mu.Lock()
-		plan := append([]stack.Event(nil), v.st.plan...)
-		v.st.mu.Unlock()
-		for _, e := range plan {
-			v.sink.Event(e)
-		}
-		return nil
-	}
 	v.st.record("up")
 	return nil
+}
+
+func (v *fakeVerbs) PlanUp(ctx context.Context, p *types.Project, o stack.UpOptions) (*stack.Plan, error) {
+	v.st.mu.Lock()
+	defer v.st.mu.Unlock()
+	return &stack.Plan{Project: p.Name, Ops: append([]*stack.Op(nil), v.st.plan...)}, nil
 }
 
 func (v *fakeVerbs) Down(ctx context.Context, name string, p *types.Project, o stack.DownOptions) error {

@@ -12,7 +12,7 @@ import (
 
 func TestServiceStates(t *testing.T) {
 	c := func(state, health, status string) engine.Container {
-		return engine.Container{Service: "s", State: state, Health: health, Status: status}
+		return engine.Container{Service: "s", State: engine.State(state), Health: health, Status: status}
 	}
 	for _, tc := range []struct {
 		name string

@@ -25,39 +25,34 @@ type Plan struct {
 	Digest  string `json:"digest"`
 }
 
-// PlanStep is one operation of a plan, with its reason.
+// PlanStep is one operation of a plan, with its reasons, or one of its
+// notes (a resource it leaves alone on purpose).
 type PlanStep struct {
-	Kind    string `json:"kind"` // container, network, volume
+	N       int    `json:"n,omitempty"` // the operation's number, as --dry-run prints it
+	Kind    string `json:"kind"`        // container, network, volume, image
 	Name    string `json:"name"`
 	Service string `json:"service,omitempty"`
-	Action  string `json:"action"` // create, recreate, start, keep, remove, orphan, ...
+	Action  string `json:"action"` // create, recreate, start, keep, remove, ..., note
 	Reason  string `json:"reason,omitempty"`
+	// Detail is the rest of the --dry-run line: reasons, order, waits.
+	Detail string `json:"detail,omitempty"`
 }
 
 // planUp computes what v.Up(p, o) would do. It is the one place that
-// knows how the core tells its plan: today a dry run reporting "Would ..."
-// events; the core's Plan value can replace it here alone.
+// knows how the core tells its plan: its Plan value, as --dry-run prints it.
 func planUp(ctx context.Context, verbs func(stack.Sink) Verbs, p *types.Project, o stack.UpOptions) ([]PlanStep, error) {
-	var mu sync.Mutex
-	var steps []PlanStep
-	sink := stack.SinkFunc(func(e stack.Event) {
-		action, ok := strings.CutPrefix(e.Status, "Would ")
-		if !ok && e.Status != "Orphan" {
-			return
-		}
-		if !ok {
-			action = "orphan"
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		steps = append(steps, PlanStep{Kind: e.Kind, Name: e.Name, Service: e.Service, Action: strings.ToLower(action), Reason: e.Text})
-	})
-	o.DryRun = true
-	if err := verbs(sink).Up(ctx, p, o); err != nil {
+	pl, err := verbs(stack.Discard).PlanUp(ctx, p, o)
+	if err != nil {
 		return nil, err
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	steps := make([]PlanStep, 0, len(pl.Ops)+len(pl.Notes))
+	for _, op := range pl.Ops {
+		steps = append(steps, PlanStep{N: op.ID + 1, Kind: string(op.Resource), Name: op.Name, Service: op.Service,
+			Action: string(op.Kind), Reason: strings.Join(op.Reasons, ", "), Detail: strings.TrimSpace(op.Detail())})
+	}
+	for _, n := range pl.Notes {
+		steps = append(steps, PlanStep{Kind: string(n.Resource), Name: n.Name, Service: n.Service, Action: "note", Reason: n.Text})
+	}
 	return steps, nil
 }
 
@@ -66,6 +61,7 @@ func planUp(ctx context.Context, verbs func(stack.Sink) Verbs, p *types.Project,
 func digest(steps []PlanStep) string {
 	h := sha256.New()
 	for _, s := range steps {
+		// Not the detail: a recreate's temporary name may differ each time.
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\n", s.Kind, s.Name, s.Action, s.Reason)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
@@ -74,7 +70,7 @@ func digest(steps []PlanStep) string {
 // changes reports whether a plan does anything.
 func changes(steps []PlanStep) bool {
 	for _, s := range steps {
-		if s.Action != "keep" && s.Action != "orphan" && s.Action != "external" {
+		if s.Action != string(stack.OpKeep) && s.Action != string(stack.OpCheck) && s.Action != "note" {
 			return true
 		}
 	}

@@ -19,6 +19,7 @@ import (
 // through the same verb as its command.
 type Verbs interface {
 	Up(ctx context.Context, p *types.Project, o stack.UpOptions) error
+	PlanUp(ctx context.Context, p *types.Project, o stack.UpOptions) (*stack.Plan, error)
 	Down(ctx context.Context, name string, p *types.Project, o stack.DownOptions) error
 	Start(ctx context.Context, name string, p *types.Project, o stack.StartOptions) error
 	Stop(ctx context.Context, name string, p *types.Project, o stack.StopOptions) error

@@ -249,9 +249,9 @@ func TestLiveStopFromThePage(t *testing.T) {
 
 func TestPlanThenApply(t *testing.T) {
 	ts, st := newTestServer(t, Options{})
-	st.plan = []stack.Event{
-		{Kind: "container", Name: "shop-db-1", Service: "db", Status: "Would keep"},
-		{Kind: "container", Name: "shop-web-1", Service: "web", Status: "Would recreate", Text: "image"},
+	st.plan = []*stack.Op{
+		{ID: 0, Kind: stack.OpKeep, Resource: stack.KindContainer, Name: "shop-db-1", Service: "db"},
+		{ID: 1, Kind: stack.OpRecreate, Resource: stack.KindContainer, Name: "shop-web-1", Service: "web", Reasons: []string{"image"}, Deps: []stack.Dep{{Op: 0, Condition: stack.ConditionHealthy}}},
 	}
 	tok := map[string]string{TokenHeader: testToken, "Content-Type": "application/json"}
 	code, body := do(t, ts, "POST", "/api/p/shop/plan", tok)
@@ -262,7 +262,7 @@ func TestPlanThenApply(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &p); err != nil {
 		t.Fatal(err)
 	}
-	if !p.Changes || len(p.Steps) != 2 || p.Steps[1] != (PlanStep{Kind: "container", Name: "shop-web-1", Service: "web", Action: "recreate", Reason: "image"}) {
+	if !p.Changes || len(p.Steps) != 2 || p.Steps[1] != (PlanStep{N: 2, Kind: "container", Name: "shop-web-1", Service: "web", Action: "recreate", Reason: "image", Detail: "(image) after 1 healthy"}) {
 		t.Fatalf("plan %+v", p)
 	}
 	// The engine moved on: the plan applied is not the one shown.

@@ -310,10 +310,13 @@ async function plan(req) {
 
 function showPlan(p, note) {
   const d = $('#plan-dialog');
-  const changing = p.steps.filter(s => !['keep', 'orphan', 'external'].includes(s.action));
-  const kept = p.steps.filter(s => s.action === 'keep');
-  const other = p.steps.filter(s => ['orphan', 'external'].includes(s.action));
-  const row = s => el('tr', { 'data-act': s.action, 'data-name': s.name }, el('td', { class: 'act' }, s.action), el('td', {}, s.kind), el('td', {}, s.name), el('td', { class: 'note' }, s.reason || ''));
+  const still = ['keep', 'check', 'note'];
+  const changing = p.steps.filter(s => !still.includes(s.action));
+  const kept = p.steps.filter(s => s.action === 'keep' || s.action === 'check');
+  const other = p.steps.filter(s => s.action === 'note');
+  const row = s => el('tr', { 'data-act': s.action, 'data-name': s.name },
+    el('td', { class: 'note' }, s.n ? `${s.n}.` : '–'), el('td', { class: 'act' }, s.action), el('td', {}, s.kind), el('td', {}, s.name),
+    el('td', { class: 'note' }, s.action === 'note' ? s.reason : (s.detail || '')));
   $('#plan-title').textContent = { up: 'Up', recreate: 'Recreate', scale: 'Scale' }[p.verb] + ': the plan';
   $('#plan-summary').textContent = (note ? note + ' ' : '') + (p.changes ? `${changing.length} operation${changing.length === 1 ? '' : 's'}, as stack up --dry-run shows them.` : 'Nothing to change: everything is as the file says.');
   $('#plan-steps').replaceChildren(
