@@ -87,9 +87,9 @@ func newTestServer(t *testing.T, o Options) (*httptest.Server, *fakeState) {
 	return ts, st
 }
 
-func do(t *testing.T, ts *httptest.Server, method, path string, header map[string]string) (int, string) {
+func do(t *testing.T, ts *httptest.Server, method, path string, header map[string]string, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader("{}"))
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestAccess(t *testing.T) {
 		{"no schedules without the agent", "GET", "/api/p/shop/jobs", map[string]string{TokenHeader: testToken}, 404},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got, body := do(t, ts, c.method, c.path, c.header); got != c.want {
+			if got, body := do(t, ts, c.method, c.path, c.header, "{}"); got != c.want {
 				t.Errorf("%s %s: status %d, want %d (%s)", c.method, c.path, got, c.want, body)
 			}
 		})
@@ -164,7 +164,7 @@ func TestPageSetsSession(t *testing.T) {
 			t.Errorf("session cookie %q lacks %q", sc, want)
 		}
 	}
-	code, body := do(t, ts, "GET", "/p/shop/", map[string]string{"Cookie": strings.Split(sc, ";")[0]})
+	code, body := do(t, ts, "GET", "/p/shop/", map[string]string{"Cookie": strings.Split(sc, ";")[0]}, "{}")
 	if code != 200 || !strings.Contains(body, `content="shop"`) {
 		t.Fatalf("page with the cookie: %d\n%s", code, body)
 	}
@@ -172,7 +172,7 @@ func TestPageSetsSession(t *testing.T) {
 
 func TestReadOnly(t *testing.T) {
 	ts, st := newTestServer(t, Options{ReadOnly: true})
-	code, body := do(t, ts, "POST", "/api/p/shop/services/web/stop", map[string]string{TokenHeader: testToken})
+	code, body := do(t, ts, "POST", "/api/p/shop/services/web/stop", map[string]string{TokenHeader: testToken}, "{}")
 	if code != 403 || !strings.Contains(body, "read-only") {
 		t.Fatalf("stop on a read-only server: %d %s", code, body)
 	}
@@ -228,7 +228,7 @@ func TestLiveStopFromThePage(t *testing.T) {
 	if got["db"] != StateHealthy || got["web"] != StateRunning || len(got) != 4 {
 		t.Fatalf("states %v", got)
 	}
-	if code, body := do(t, ts, "POST", "/api/p/shop/services/web/stop", map[string]string{TokenHeader: testToken}); code != 202 {
+	if code, body := do(t, ts, "POST", "/api/p/shop/services/web/stop", map[string]string{TokenHeader: testToken}, "{}"); code != 202 {
 		t.Fatalf("stop: %d %s", code, body)
 	}
 	var exited, done bool
@@ -254,7 +254,7 @@ func TestPlanThenApply(t *testing.T) {
 		{ID: 1, Kind: stack.OpRecreate, Resource: stack.KindContainer, Name: "shop-web-1", Service: "web", Reasons: []string{"image"}, Deps: []stack.Dep{{Op: 0, Condition: stack.ConditionHealthy}}},
 	}
 	tok := map[string]string{TokenHeader: testToken, "Content-Type": "application/json"}
-	code, body := do(t, ts, "POST", "/api/p/shop/plan", tok)
+	code, body := do(t, ts, "POST", "/api/p/shop/plan", tok, "{}")
 	if code != 200 {
 		t.Fatalf("plan: %d %s", code, body)
 	}
@@ -269,17 +269,17 @@ func TestPlanThenApply(t *testing.T) {
 	st.mu.Lock()
 	st.plan = st.plan[:1]
 	st.mu.Unlock()
-	code, body = doBody(t, ts, "/api/p/shop/apply", `{"plan":"`+p.ID+`"}`)
+	code, body = do(t, ts, "POST", "/api/p/shop/apply", tok, `{"plan":"`+p.ID+`"}`)
 	if code != http.StatusConflict || !strings.Contains(body, "changed") {
 		t.Fatalf("apply of a stale plan: %d %s", code, body)
 	}
 	var again struct{ Plan Plan }
 	_ = json.Unmarshal([]byte(body), &again)
-	code, body = doBody(t, ts, "/api/p/shop/apply", `{"plan":"`+again.Plan.ID+`"}`)
+	code, body = do(t, ts, "POST", "/api/p/shop/apply", tok, `{"plan":"`+again.Plan.ID+`"}`)
 	if code != http.StatusAccepted {
 		t.Fatalf("apply of the new plan: %d %s", code, body)
 	}
-	if code, _ := doBody(t, ts, "/api/p/shop/apply", `{"plan":"`+again.Plan.ID+`"}`); code != http.StatusNotFound {
+	if code, _ := do(t, ts, "POST", "/api/p/shop/apply", tok, `{"plan":"`+again.Plan.ID+`"}`); code != http.StatusNotFound {
 		t.Errorf("a plan applied twice: %d, want 404", code)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -289,24 +289,10 @@ func TestPlanThenApply(t *testing.T) {
 	if calls := st.called(); len(calls) != 1 || calls[0] != "up" {
 		t.Errorf("calls %q, want [up]", calls)
 	}
-	code, body = doBody(t, ts, "/api/p/shop/plan", `{"verb":"scale","services":["web"],"scale":-1}`)
+	code, body = do(t, ts, "POST", "/api/p/shop/plan", tok, `{"verb":"scale","services":["web"],"scale":-1}`)
 	if code != http.StatusBadRequest {
 		t.Errorf("scale to -1: %d %s", code, body)
 	}
-}
-
-func doBody(t *testing.T, ts *httptest.Server, path, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("POST", ts.URL+path, strings.NewReader(body))
-	req.Header.Set(TokenHeader, testToken)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
 }
 
 func TestLogsFromThePage(t *testing.T) {
