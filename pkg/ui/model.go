@@ -177,7 +177,7 @@ func isUp(s State) bool {
 // nil) and its containers cs: the file gives the services and edges; with
 // no file, the containers' labels do.
 func buildView(name string, p *types.Project, cs []engine.Container) ProjectView {
-	v := ProjectView{Name: name, File: p != nil}
+	v := ProjectView{Name: name, File: p != nil, Services: []ServiceView{}}
 	byService := map[string][]engine.Container{}
 	for _, c := range cs {
 		if c.OneOff {

@@ -61,6 +61,13 @@ func TestViewFromLabels(t *testing.T) {
 	}
 }
 
+func TestEmptyView(t *testing.T) {
+	// The page maps over the services: an empty list, never null.
+	if v := buildView("p", nil, nil); v.Services == nil {
+		t.Error("a project without containers or file has nil services")
+	}
+}
+
 func TestViewFromFile(t *testing.T) {
 	p := shopProject(t)
 	v := buildView("shop", p, []engine.Container{running("db", 1, "healthy"), {Name: "shop-old-1", Service: "old", State: "exited", Status: "Exited (0) 1 hour ago"}})

@@ -37,6 +37,10 @@ export class GraphView {
       document.body.dataset.graph = 'nolayout';
       return;
     }
+    this.note.hidden = view.services.length > 0;
+    this.note.textContent = view.fileError
+      ? `No services: ${view.fileError}`
+      : 'No services: this project has no containers, and no stack file names it.';
     const t0 = performance.now();
     const g = new dagre.graphlib.Graph({ multigraph: false });
     // network-simplex ranks best; tight-tree is about twice as fast.
