@@ -19,7 +19,8 @@ import (
 // healthcheck and a link: the graph's nodes, edges and states; stop from
 // the page and the node turning exited, which stack ps confirms; up from
 // the page with its plan shown first; a log line printed after the page
-// loaded; and requests without the token refused, changing nothing.
+// loaded; requests without the token refused, changing nothing; and down
+// from the page, its plan first.
 // Screenshots of the graph, the plan, the timeline and the logs are kept in
 // $STACK_E2E_ARTIFACTS/ui/. It runs beside the other end-to-end groups
 // (t.Parallel) and takes about a minute once stack is built.
@@ -148,6 +149,18 @@ func TestUI(t *testing.T) {
 	}
 	if got := p.psState(t, "web"); got != "running" {
 		t.Fatalf("after a refused stop on the read-only ui, web is %q, want running", got)
+	}
+
+	// Down: its plan removes the six containers; applied, none is left.
+	page.run("open the graph", chromedp.Click(`nav [data-tab="graph"]`, chromedp.ByQuery))
+	page.run("click down", chromedp.Click(`#btn-down`, chromedp.ByQuery))
+	page.waitJS("the plan of down is shown", `document.querySelector('#plan-dialog').open &&
+		document.querySelectorAll('#plan-steps tr[data-act="remove"]').length >= 6`, 20*time.Second)
+	page.shot("plan-down.png")
+	page.run("apply it", chromedp.Click(`#plan-apply`, chromedp.ByQuery))
+	page.waitJS("every node is not created", `[...document.querySelectorAll('#graph g.node')].every(n => n.dataset.state === 'none')`, 60*time.Second)
+	if out := strings.TrimSpace(p.stackOK(time.Minute, "ps", "-a", "-q")); out != "" {
+		t.Fatalf("after down from the page, stack ps -a lists:\n%s", out)
 	}
 }
 

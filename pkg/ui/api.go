@@ -184,9 +184,10 @@ func (s *Server) serveRunJob(w http.ResponseWriter, r *http.Request) {
 
 // planBody asks for a plan.
 type planBody struct {
-	Verb     string   `json:"verb"` // up (default), recreate, scale
+	Verb     string   `json:"verb"` // up (default), recreate, scale, down
 	Services []string `json:"services"`
 	Scale    int      `json:"scale"`
+	Volumes  bool     `json:"volumes"` // down -v
 }
 
 // servePlan computes what an up, recreate or scale would do.
@@ -197,7 +198,7 @@ func (s *Server) servePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.project(r.Context(), true)
-	if err != nil {
+	if err != nil && b.Verb != "down" {
 		httpError(w, http.StatusConflict, fmt.Errorf("project %q: the verb %s needs its stack file: %w", h.name, verbOr(b.Verb), err))
 		return
 	}
@@ -208,7 +209,7 @@ func (s *Server) servePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.project = h.name
-	steps, err := planUp(r.Context(), s.o.Verbs, p, req.opts)
+	steps, err := planFor(r.Context(), s.o.Verbs(stack.Discard), p, req)
 	if err != nil {
 		httpError(w, http.StatusUnprocessableEntity, err)
 		return
@@ -226,9 +227,17 @@ func verbOr(v string) string {
 }
 
 // upRequest turns a plan request into the options of the verb it mirrors:
-// up -d [SERVICE...], up -d --force-recreate SERVICE, scale SERVICE=N.
+// up -d [SERVICE...], up -d --force-recreate SERVICE, scale SERVICE=N,
+// down [-v] (which needs no stack file: p may then be nil).
 func upRequest(p *types.Project, b planBody) (planRequest, error) {
 	req := planRequest{verb: verbOr(b.Verb)}
+	if req.verb == "down" {
+		if len(b.Services) > 0 {
+			return req, errors.New("down takes the whole project: no services")
+		}
+		req.down = stack.DownOptions{Volumes: b.Volumes}
+		return req, nil
+	}
 	for _, svc := range b.Services {
 		if _, ok := p.Services[svc]; !ok {
 			return req, fmt.Errorf("no such service: %s", svc)
@@ -255,7 +264,7 @@ func upRequest(p *types.Project, b planBody) (planRequest, error) {
 			return req, err
 		}
 	default:
-		return req, fmt.Errorf("unknown verb %q: use up, recreate or scale", b.Verb)
+		return req, fmt.Errorf("unknown verb %q: use up, recreate, scale or down", b.Verb)
 	}
 	return req, nil
 }
@@ -276,11 +285,11 @@ func (s *Server) serveApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.project(r.Context(), true)
-	if err != nil {
+	if err != nil && req.verb != "down" {
 		httpError(w, http.StatusConflict, err)
 		return
 	}
-	steps, err := planUp(r.Context(), s.o.Verbs, p, req.opts)
+	steps, err := planFor(r.Context(), s.o.Verbs(stack.Discard), p, req)
 	if err != nil {
 		httpError(w, http.StatusUnprocessableEntity, err)
 		return
@@ -301,8 +310,11 @@ func (s *Server) serveApply(w http.ResponseWriter, r *http.Request) {
 		service = req.opts.Services[0]
 	}
 	a, err := h.act(req.verb, service, func(ctx context.Context, v Verbs) error {
-		if req.verb == "scale" {
+		switch req.verb {
+		case "scale":
 			return v.Scale(ctx, p, req.opts.Scale, stack.ScaleOptions{})
+		case "down":
+			return v.Down(ctx, req.project, p, req.down)
 		}
 		return v.Up(ctx, p, req.opts)
 	})

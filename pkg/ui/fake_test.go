@@ -72,6 +72,10 @@ func (v *fakeVerbs) PlanUp(ctx context.Context, p *types.Project, o stack.UpOpti
 	return &stack.Plan{Project: p.Name, Ops: append([]*stack.Op(nil), v.st.plan...)}, nil
 }
 
+func (v *fakeVerbs) PlanDown(ctx context.Context, name string, p *types.Project, o stack.DownOptions) (*stack.Plan, error) {
+	return &stack.Plan{Project: name, Ops: []*stack.Op{{Kind: stack.OpRemove, Resource: stack.KindContainer, Name: name + "-web-1", Service: "web"}}}, nil
+}
+
 func (v *fakeVerbs) Down(ctx context.Context, name string, p *types.Project, o stack.DownOptions) error {
 	v.st.record("down")
 	return nil

@@ -18,7 +18,7 @@ import (
 // Plan is what an up would do, shown before it is applied.
 type Plan struct {
 	ID    string     `json:"id"`
-	Verb  string     `json:"verb"` // up, recreate, scale
+	Verb  string     `json:"verb"` // up, recreate, scale, down
 	Steps []PlanStep `json:"steps"`
 	// Changes is false when applying would change nothing.
 	Changes bool   `json:"changes"`
@@ -38,10 +38,17 @@ type PlanStep struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// planUp computes what v.Up(p, o) would do. It is the one place that
-// knows how the core tells its plan: its Plan value, as --dry-run prints it.
-func planUp(ctx context.Context, verbs func(stack.Sink) Verbs, p *types.Project, o stack.UpOptions) ([]PlanStep, error) {
-	pl, err := verbs(stack.Discard).PlanUp(ctx, p, o)
+// planFor computes what the verb of req would do. It is the one place that
+// knows how the core tells its plans: the Plan value, as --dry-run prints
+// it.
+func planFor(ctx context.Context, v Verbs, p *types.Project, req planRequest) ([]PlanStep, error) {
+	var pl *stack.Plan
+	var err error
+	if req.verb == "down" {
+		pl, err = v.PlanDown(ctx, req.project, p, req.down)
+	} else {
+		pl, err = v.PlanUp(ctx, p, req.opts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +90,7 @@ type planRequest struct {
 	project string
 	verb    string
 	opts    stack.UpOptions
+	down    stack.DownOptions
 	digest  string
 	made    time.Time
 }

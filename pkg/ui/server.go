@@ -21,6 +21,7 @@ type Verbs interface {
 	Up(ctx context.Context, p *types.Project, o stack.UpOptions) error
 	PlanUp(ctx context.Context, p *types.Project, o stack.UpOptions) (*stack.Plan, error)
 	Down(ctx context.Context, name string, p *types.Project, o stack.DownOptions) error
+	PlanDown(ctx context.Context, name string, p *types.Project, o stack.DownOptions) (*stack.Plan, error)
 	Start(ctx context.Context, name string, p *types.Project, o stack.StartOptions) error
 	Stop(ctx context.Context, name string, p *types.Project, o stack.StopOptions) error
 	Restart(ctx context.Context, name string, p *types.Project, o stack.RestartOptions) error

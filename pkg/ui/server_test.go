@@ -293,6 +293,14 @@ func TestPlanThenApply(t *testing.T) {
 	if code != http.StatusBadRequest {
 		t.Errorf("scale to -1: %d %s", code, body)
 	}
+	code, body = do(t, ts, "POST", "/api/p/shop/plan", tok, `{"verb":"down","volumes":true}`)
+	var down Plan
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &down) != nil || len(down.Steps) != 1 || down.Steps[0].Action != "remove" {
+		t.Fatalf("plan of down: %d %s", code, body)
+	}
+	if code, body := do(t, ts, "POST", "/api/p/shop/apply", tok, `{"plan":"`+down.ID+`"}`); code != http.StatusAccepted {
+		t.Fatalf("apply down: %d %s", code, body)
+	}
 }
 
 func TestLogsFromThePage(t *testing.T) {

@@ -305,6 +305,7 @@ async function plan(req) {
     toast(`${req.verb}: ${e.message}`, true);
     return;
   }
+  p.volumes = !!req.volumes;
   showPlan(p);
 }
 
@@ -317,14 +318,20 @@ function showPlan(p, note) {
   const row = s => el('tr', { 'data-act': s.action, 'data-name': s.name },
     el('td', { class: 'note' }, s.n ? `${s.n}.` : '–'), el('td', { class: 'act' }, s.action), el('td', {}, s.kind), el('td', {}, s.name),
     el('td', { class: 'note' }, s.action === 'note' ? s.reason : (s.detail || '')));
-  $('#plan-title').textContent = { up: 'Up', recreate: 'Recreate', scale: 'Scale' }[p.verb] + ': the plan';
+  $('#plan-title').textContent = { up: 'Up', recreate: 'Recreate', scale: 'Scale', down: 'Down' }[p.verb] + ': the plan';
   $('#plan-summary').textContent = (note ? note + ' ' : '') + (p.changes ? `${changing.length} operation${changing.length === 1 ? '' : 's'}, as stack up --dry-run shows them.` : 'Nothing to change: everything is as the file says.');
   $('#plan-steps').replaceChildren(
     changing.length ? el('table', {}, ...changing.map(row)) : '',
     other.length ? el('table', {}, ...other.map(row)) : '',
     kept.length ? el('details', {}, el('summary', {}, `${kept.length} kept as they are`), el('table', {}, ...kept.map(row))) : '',
   );
+  if (p.verb === 'down') {
+    const vol = el('input', { type: 'checkbox', id: 'down-volumes', checked: !!p.volumes });
+    vol.addEventListener('change', () => { d.onclose = null; d.close(); plan({ verb: 'down', volumes: vol.checked }); });
+    $('#plan-steps').prepend(el('label', { class: 'note' }, vol, ' also remove the named volumes (-v): their data is lost'));
+  }
   $('#plan-apply').disabled = !p.changes;
+  $('#plan-apply').className = p.verb === 'down' ? 'danger' : 'primary';
   d.dataset.plan = p.id;
   d.returnValue = '';
   d.onclose = () => { if (d.returnValue === 'apply') apply(p); };
@@ -343,33 +350,9 @@ async function apply(p) {
   }
 }
 
-function confirmDialog(title, body, okLabel) {
-  const d = $('#confirm-dialog');
-  $('#confirm-title').textContent = title;
-  $('#confirm-body').replaceChildren(...body);
-  $('#confirm-ok').textContent = okLabel;
-  d.returnValue = '';
-  return new Promise(resolve => {
-    d.onclose = () => resolve(d.returnValue === 'ok');
-    d.showModal();
-  });
-}
-
 $('#btn-up').addEventListener('click', () => plan({ verb: 'up' }));
-$('#btn-down').addEventListener('click', async () => {
-  const n = app.view.services.reduce((a, s) => a + s.containers.length, 0);
-  const vol = el('input', { type: 'checkbox', id: 'down-volumes' });
-  const ok = await confirmDialog(`Down ${app.project}?`, [
-    el('p', {}, `Stops and removes ${n} container${n === 1 ? '' : 's'} and the project's networks, as stack down does.`),
-    el('label', {}, vol, ' also remove the named volumes (-v): their data is lost'),
-  ], 'Down');
-  if (!ok) return;
-  try {
-    await papi('POST', '/down', { volumes: vol.checked });
-  } catch (e) {
-    toast('down: ' + e.message, true);
-  }
-});
+// Down shows its plan too; the box re-plans with -v.
+$('#btn-down').addEventListener('click', () => plan({ verb: 'down' }));
 
 function noteAction(a) {
   const rec = app.actions.get(a.id) || { info: a, events: [] };
