@@ -159,6 +159,8 @@ func TestUI(t *testing.T) {
 	page.shot("plan-down.png")
 	page.run("apply it", chromedp.Click(`#plan-apply`, chromedp.ByQuery))
 	page.waitJS("every node is not created", `[...document.querySelectorAll('#graph g.node')].every(n => n.dataset.state === 'none')`, 60*time.Second)
+	// The network goes last: the cleanup's own down must not race it.
+	page.waitJS("down is done", `[...window.stackUI.actions.values()].some(a => a.info.verb === 'down' && a.info.state === 'done')`, 60*time.Second)
 	if out := strings.TrimSpace(p.stackOK(time.Minute, "ps", "-a", "-q")); out != "" {
 		t.Fatalf("after down from the page, stack ps -a lists:\n%s", out)
 	}
