@@ -103,7 +103,13 @@ func runUI(ctx context.Context, o *uiOptions) error {
 		return err
 	}
 	limitMemory(o.getenv("GOMEMLIMIT"))
-	eng, err := engine.NewDocker()
+	// The engine as every command chooses it (-H, --context, DOCKER_HOST...),
+	// one client for the page's whole life.
+	t, err := engine.Resolve(o.engineSelection())
+	if err != nil {
+		return err
+	}
+	eng, err := engine.NewDockerFor(t)
 	if err != nil {
 		return err
 	}
