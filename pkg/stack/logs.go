@@ -65,7 +65,14 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 	if !o.Follow {
 		var errs []error
 		for len(f.active) > 0 {
-			end := <-f.ended
+			var end logEnd
+			select {
+			case end = <-f.ended:
+			case <-ctx.Done():
+				// The streams give up without reporting: waiting for them
+				// here would never end.
+				return ctx.Err()
+			}
 			delete(f.active, end.c.ID)
 			if end.err != nil && !errors.Is(end.err, engine.ErrNotFound) {
 				errs = append(errs, end.err)
