@@ -155,8 +155,8 @@ func TestIgnoreOrphansAndStatusStdout(t *testing.T) {
 }
 
 func TestStrictAndUmask(t *testing.T) {
-	h := newHarness(t, "services:\n  web:\n    image: busybox\n    post_start: [{command: [\"true\"]}]\n")
-	if code := h.run("config", "-q"); code != 0 || !strings.Contains(h.stderr.String(), `warning: service "web": post_start is ignored`) {
+	h := newHarness(t, "services:\n  web:\n    image: busybox\n    deploy: {restart_policy: {condition: on-failure, delay: 5s}}\n")
+	if code := h.run("config", "-q"); code != 0 || !strings.Contains(h.stderr.String(), `warning: service "web": deploy.restart_policy.delay is ignored`) {
 		t.Errorf("exit %d: %s", code, h.stderr.String())
 	}
 	if code := h.run("--strict", "config", "-q"); code == 0 || !strings.Contains(h.stderr.String(), `service "web"`) {
