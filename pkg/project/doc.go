@@ -8,6 +8,6 @@
 // extends, include, merging of several files and consistency checks.
 //
 // On top of compose-go, the package validates stack's own extensions
-// (x-link-priority, x-schedule) and turns loader errors into *Error values
+// (x-link-priority, x-schedule, x-on, x-restart-on-unhealthy) and turns loader errors into *Error values
 // that say which file, service and key are wrong.
 package project

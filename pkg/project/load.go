@@ -96,6 +96,10 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	}
 	p.ComposeFiles = append([]string(nil), l.files...)
 	e := checkExtensions(p)
+	if e == nil && !l.o.Model.NoConsistency && !l.o.Model.NoInterpolate {
+		// Cron expressions and trigger targets, once variables are set.
+		e = checkAutomation(p)
+	}
 	if e == nil && !l.o.Model.NoConsistency {
 		e = checkConsistency(p)
 	}
@@ -497,10 +501,6 @@ func varName(sub string) string {
 
 // LinkPriorityKey is the service extension giving its start priority.
 const LinkPriorityKey = "x-link-priority"
-
-// ScheduleKey is the service extension reserved for cron-style scheduling.
-// Any value is accepted for now.
-const ScheduleKey = "x-schedule"
 
 // Priority returns the x-link-priority of s, 0 when unset. Load has validated
 // and normalised the value, so it cannot be invalid for a loaded project; for

@@ -492,7 +492,7 @@ func TestLinkPriority(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := writeTree(t, map[string]string{
-				"app.yml": "services:\n" + svc("web", "    x-link-priority: "+tt.value+"\n    x-schedule: {cron: '* * * * *'}\n    x-other: whatever\n") + svc("db", ""),
+				"app.yml": "services:\n" + svc("web", "    x-link-priority: "+tt.value+"\n    x-schedule: {run: '* * * * *'}\n    x-other: whatever\n") + svc("db", ""),
 			})
 			p, err := loadT(t, Options{WorkingDir: root, Files: []string{"app.yml"}, Environ: tt.environ})
 			checkErr(t, err, tt.wantErr)
