@@ -109,6 +109,10 @@ func desire(p *types.Project, sel *graph.Graph, o UpOptions, obs *Observed) (*De
 		if n, ok := o.Scale[name]; ok {
 			sp.Replicas = n
 		}
+		if project.IsJob(svc) {
+			// A job's containers are its runs (plan_run.go).
+			sp.Replicas = 0
+		}
 		sp.ImageID = obs.Images[sp.Image]
 		sp.Containers, sp.Leftovers = splitLeftovers(p.Name, svc, byService[name])
 		sp.Next = 1

@@ -174,6 +174,7 @@ func (f *fakeEngine) CreateContainer(_ context.Context, spec engine.ContainerSpe
 	c := &fakeContainer{c: engine.Container{
 		ID: id, Name: spec.Name, Image: cfg.Image, Project: labels[engine.LabelProject],
 		Service: labels[engine.LabelService], Number: n, OneOff: labels[engine.LabelOneOff] == "True", Labels: labels,
+		Created: time.Now(),
 	}}
 	if name := string(host.NetworkMode); name != "" && !strings.Contains(name, ":") && name != "none" {
 		c.c.Networks = append(c.c.Networks, name)

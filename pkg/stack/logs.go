@@ -39,8 +39,9 @@ type LogsOptions struct {
 func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	oneOff := false
-	filter := engine.Filter{Project: project, Services: o.Services, OneOff: &oneOff}
+	// One-off containers are left out, but for the runs of jobs: a job's
+	// log is its runs'.
+	filter := engine.Filter{Project: project, Services: o.Services}
 	var events <-chan engine.Event
 	var eventErrs <-chan error
 	if o.Follow {
@@ -57,7 +58,7 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 	defer f.wg.Wait()
 	defer cancel()
 	for _, c := range cs {
-		if o.Index > 0 && c.Number != o.Index {
+		if o.Index > 0 && c.Number != o.Index || !logged(c.OneOff, c.Labels) {
 			continue
 		}
 		f.start(ctx, c, o.Since, o.Tail)
@@ -132,7 +133,8 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 				}
 				continue
 			}
-			if ev.Action != "start" || f.active[ev.ID] || (o.Index > 0 && eventNumber(ev) != o.Index) {
+			if ev.Action != "start" || f.active[ev.ID] || (o.Index > 0 && eventNumber(ev) != o.Index) ||
+				!logged(ev.Attribute[engine.LabelOneOff] == "True", ev.Attribute) {
 				continue
 			}
 			c := engine.Container{ID: ev.ID, Name: ev.Name, Service: ev.Service, Project: ev.Project, Number: eventNumber(ev)}
@@ -164,6 +166,12 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 			}
 		}
 	}
+}
+
+// logged reports whether logs shows a container: not a one-off one, but
+// for a job's run.
+func logged(oneOff bool, labels map[string]string) bool {
+	return !oneOff || labels[LabelJob] != ""
 }
 
 // followGrace is how long a followed log waits, once nothing it follows
@@ -238,7 +246,7 @@ func (f *logFollower) survey(ctx context.Context, filter engine.Filter) (running
 		return false, false, err
 	}
 	for _, c := range cs {
-		if f.o.Index > 0 && c.Number != f.o.Index {
+		if f.o.Index > 0 && c.Number != f.o.Index || !logged(c.OneOff, c.Labels) {
 			continue
 		}
 		exist = true

@@ -19,6 +19,12 @@ type UpOptions struct {
 	// IgnoreOrphans keeps quiet about orphans (COMPOSE_IGNORE_ORPHANS).
 	IgnoreOrphans bool
 	NoStart       bool
+	// Restart maps the IDs of running containers to restart to why, in
+	// the user's words ("unhealthy", "dependency db restarted"): each is
+	// restarted once its dependencies meet their conditions, as a
+	// dependent of a recreated restart: true dependency is (the agent's
+	// supervision).
+	Restart map[string]string
 	// Timeout is the stop timeout used when containers are replaced.
 	Timeout *time.Duration
 	// DryRun computes and reports the plan without changing anything.

@@ -29,6 +29,7 @@ func planDown(name string, p *types.Project, obs *Observed, o DownOptions) *Plan
 		victims = append(victims, c)
 	}
 	removals := teardown(pl, p, victims, o.Timeout, o.Volumes)
+	agentFirst(pl)
 	declared, external := map[string]bool{}, map[string]bool{}
 	if p != nil {
 		for key, n := range p.Networks {
@@ -115,6 +116,26 @@ func serviceHooks(p *types.Project, service string, event engine.HookEvent) []en
 	}
 	hooks, _ := engine.ServiceHooks(svc, event)
 	return hooks
+}
+
+// agentFirst makes every other container operation of a teardown wait for
+// the removal of the project's agent container, so that the agent does
+// not see the teardown as something to repair.
+func agentFirst(pl *Plan) {
+	var agent *Op
+	for _, op := range pl.Ops {
+		if op.Kind == OpRemove && op.Container != nil && op.Container.Labels[LabelAgent] != "" {
+			agent = op
+		}
+	}
+	if agent == nil {
+		return
+	}
+	for _, op := range pl.Ops {
+		if op.Resource == KindContainer && op.Container != nil && op.Container.ID != agent.Container.ID {
+			op.after(done(agent))
+		}
+	}
 }
 
 // inProject reports whether service belongs to p, enabled or disabled by

@@ -18,7 +18,12 @@ import (
 // whether it is kept, started, restarted, recreated, created or removed,
 // with the edges and conditions of its start. It is pure.
 func planUp(d *Desired, obs *Observed, o UpOptions) (*Plan, error) {
-	b := &upPlanner{
+	return newUpPlanner(d, obs, o).plan(nil)
+}
+
+// newUpPlanner starts the plan of an up.
+func newUpPlanner(d *Desired, obs *Observed, o UpOptions) *upPlanner {
+	return &upPlanner{
 		d: d, obs: obs, o: o,
 		pl:       &Plan{Project: d.Project.Name, project: d.Project, stages: true},
 		made:     map[string]*Op{},
@@ -27,13 +32,23 @@ func planUp(d *Desired, obs *Observed, o UpOptions) (*Plan, error) {
 		volumes:  map[string]*Op{},
 		acted:    map[string]bool{},
 	}
+}
+
+// plan plans the up; more, when set, adds operations once the services'
+// are planned, before the images they need are (a job's run).
+func (b *upPlanner) plan(more func() error) (*Plan, error) {
 	b.orphans()
 	if err := b.resources(); err != nil {
 		return nil, err
 	}
 	recreated := map[string]bool{}
-	for _, name := range d.Order {
-		b.service(d.Services[name], recreated)
+	for _, name := range b.d.Order {
+		b.service(b.d.Services[name], recreated)
+	}
+	if more != nil {
+		if err := more(); err != nil {
+			return nil, err
+		}
 	}
 	if err := b.images(); err != nil {
 		return nil, err
@@ -221,10 +236,13 @@ func (b *upPlanner) service(sp *ServiceSpec, recreated map[string]bool) {
 				last = b.pl.add(&start)
 			}
 			b.final[sp.Name] = append(b.final[sp.Name], last)
-		case c.State.Up() && restart:
+		case c.State.Up() && (restart || o.Restart[c.ID] != ""):
 			op := base
 			op.Kind, op.Container, op.Timeout, op.Reasons = OpRestart, c, o.Timeout, []string{"dependency recreated"}
 			op.PreStop, op.PostStart = sp.PreStop, sp.PostStart
+			if !restart {
+				op.Reasons = []string{o.Restart[c.ID]}
+			}
 			b.final[sp.Name] = append(b.final[sp.Name], b.startOp(sp, &op, nil))
 		case c.State.Up() || o.NoStart:
 			op := base
@@ -324,10 +342,12 @@ func (b *upPlanner) images() error {
 	byRef := map[string]*Op{}
 	for _, name := range b.d.Order {
 		creates := b.creates[name]
-		if len(creates) == 0 {
+		sp := b.d.Services[name]
+		// A job has no container to create, but up provides its image
+		// for the runs to come.
+		if len(creates) == 0 && !project.IsJob(sp.Service) {
 			continue
 		}
-		sp := b.d.Services[name]
 		policy, _, err := sp.Service.GetPullPolicy()
 		if err != nil {
 			return &project.Error{File: project.FileOf(p), Service: name, Key: "pull_policy", Msg: err.Error()}
