@@ -1,0 +1,86 @@
+package agent
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// queue runs the agent's work by key, as a controller's work queue does:
+// at most one piece of work per key at a time; work added while its key
+// runs runs once more after it (the last added wins), so a burst of
+// events costs one more look, not one per event.
+type queue struct {
+	ctx   context.Context
+	clock Clock
+
+	mu      sync.Mutex
+	closed  bool
+	running map[string]bool
+	pending map[string]func(context.Context)
+	wg      sync.WaitGroup
+}
+
+func newQueue(ctx context.Context, clock Clock) *queue {
+	return &queue{ctx: ctx, clock: clock, running: map[string]bool{}, pending: map[string]func(context.Context){}}
+}
+
+// add runs fn under key, now or after the work running under key.
+func (q *queue) add(key string, fn func(context.Context)) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	if q.running[key] {
+		q.pending[key] = fn
+		return
+	}
+	q.running[key] = true
+	q.wg.Add(1)
+	go q.run(key, fn)
+}
+
+func (q *queue) run(key string, fn func(context.Context)) {
+	defer q.wg.Done()
+	for {
+		fn(q.ctx)
+		q.mu.Lock()
+		next, ok := q.pending[key]
+		delete(q.pending, key)
+		if !ok || q.closed {
+			delete(q.running, key)
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		fn = next
+	}
+}
+
+// addAfter adds fn under key once d has passed.
+func (q *queue) addAfter(d time.Duration, key string, fn func(context.Context)) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		select {
+		case <-q.clock.After(d):
+			q.add(key, fn)
+		case <-q.ctx.Done():
+		}
+	}()
+}
+
+// close adds nothing more and waits for the work in flight, which the
+// caller has cancelled through the queue's context.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.wg.Wait()
+}
