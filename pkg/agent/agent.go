@@ -221,7 +221,13 @@ func (a *Agent) session(ctx context.Context) error {
 			return err
 		}
 	}
-	q.add("converge", func(ctx context.Context) { a.converge(ctx, q) })
+	// Ticks and triggers wait for the converge: they plan against the
+	// state it makes.
+	q.add("converge", func(ctx context.Context) {
+		a.converge(ctx, q)
+		q.open()
+	})
+	q.hold()
 	sched := newSchedule(a.auto, a.clock.Now())
 	var timer <-chan time.Time
 	var timerAt time.Time

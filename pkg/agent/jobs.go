@@ -118,7 +118,8 @@ func runOf(ctx context.Context, eng engine.Engine, c engine.Container, now time.
 			code := d.ExitCode
 			r.ExitCode = &code
 		}
-		r.Duration = end.Sub(d.StartedAt).Round(time.Millisecond)
+		// The engine's clock and ours may differ a little.
+		r.Duration = max(0, end.Sub(d.StartedAt).Round(time.Millisecond))
 	}
 	return r, nil
 }

@@ -14,8 +14,12 @@ type queue struct {
 	ctx   context.Context
 	clock Clock
 
-	mu      sync.Mutex
-	closed  bool
+	mu     sync.Mutex
+	closed bool
+	// held keeps work from starting until open: ticks and triggers wait
+	// for the converge.
+	held    bool
+	order   []string
 	running map[string]bool
 	pending map[string]func(context.Context)
 	wg      sync.WaitGroup
@@ -32,7 +36,10 @@ func (q *queue) add(key string, fn func(context.Context)) {
 	if q.closed {
 		return
 	}
-	if q.running[key] {
+	if q.running[key] || q.held {
+		if _, ok := q.pending[key]; !ok && q.held {
+			q.order = append(q.order, key)
+		}
 		q.pending[key] = fn
 		return
 	}
@@ -56,6 +63,31 @@ func (q *queue) run(key string, fn func(context.Context)) {
 		q.mu.Unlock()
 		fn = next
 	}
+}
+
+// hold keeps the work added from now on from starting until open.
+func (q *queue) hold() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.held = true
+}
+
+// open starts the work held, in the order it was first added.
+func (q *queue) open() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.held = false
+	for _, key := range q.order {
+		fn, ok := q.pending[key]
+		if !ok || q.running[key] || q.closed {
+			continue
+		}
+		delete(q.pending, key)
+		q.running[key] = true
+		q.wg.Add(1)
+		go q.run(key, fn)
+	}
+	q.order = nil
 }
 
 // addAfter adds fn under key once d has passed.

@@ -237,6 +237,8 @@ func newRootCommand(c *cli) *cobra.Command {
 		newRunCommand(c),
 		newUICommand(c),
 		newCompletionCommand(c),
+		newAgentCommand(c),
+		newJobsCommand(c),
 	)
 	root.SetVersionTemplate("stack version {{.Version}}\n")
 	if f := root.Flags(); f.Lookup("version") == nil {

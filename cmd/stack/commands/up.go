@@ -44,6 +44,8 @@ type upOptions struct {
 	attach             []string
 	noAttach           []string
 	attachDependencies bool
+
+	agent bool
 }
 
 const upExample = `  # Start everything and follow the logs; Ctrl-C stops the stack
@@ -100,6 +102,7 @@ first. Without -d, up follows the logs of the services and stops them on Ctrl-C
 	f.BoolVar(&o.build, "build", false, "Build images before starting containers")
 	f.BoolVar(&o.noBuild, "no-build", false, "Don't build an image, even if it's missing")
 	f.StringVar(&o.pull, "pull", "", `Pull image before running ("always"|"missing"|"never"|"build")`)
+	f.BoolVar(&o.agent, "agent", false, "Install the project's agent too (stack agent install). Needs -d or --wait")
 	return cmd
 }
 
@@ -113,6 +116,8 @@ func runUp(ctx context.Context, o *upOptions) error {
 		return usagef(path, "--always-recreate-deps and --no-recreate are incompatible")
 	case o.wait && o.noStart:
 		return usagef(path, "--wait and --no-start are incompatible")
+	case o.agent && !o.detach && !o.wait:
+		return usagef(path, "--agent needs -d or --wait: the agent runs in the background")
 	}
 	if err := o.checkAttachFlags(path); err != nil {
 		return err
@@ -190,7 +195,12 @@ func runUp(ctx context.Context, o *upOptions) error {
 		})
 	}
 
-	return callAs(o.cli, prog, "up", func(v verbs) error { return v.Up(ctx, p, up) })
+	err = callAs(o.cli, prog, "up", func(v verbs) error { return v.Up(ctx, p, up) })
+	if err != nil || !o.agent || o.global.dryRun {
+		return err
+	}
+	prog.Close()
+	return o.installAgent(ctx, p)
 }
 
 // checkAttachFlags applies Compose's rules to the flags of a foreground up:
