@@ -31,6 +31,7 @@ func commands(stackBin string, stackLimit time.Duration) map[string]func(ts *tes
 		"logfile":    cmdLogfile,
 		"dockerd2":   cmdDockerd2,
 		"hostdir":    cmdHostDir,
+		"await":      cmdAwait,
 	}
 }
 

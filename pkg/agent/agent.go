@@ -147,6 +147,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		if errors.As(err, &lost) {
 			return err
 		}
+		if errors.Is(err, errLockRemoved) {
+			a.say(a.p.Name, StatusAgent, "stopped: its lock container was removed (stack down?)")
+			return nil
+		}
 		if a.clock.Now().Sub(began) > time.Minute {
 			delay = time.Second
 		}
@@ -245,7 +249,9 @@ func (a *Agent) session(ctx context.Context) error {
 				}
 				return errors.New("the engine closed the event stream")
 			}
-			a.react(q, ev)
+			if err := a.react(q, ev); err != nil {
+				return err
+			}
 		case err := <-errs:
 			if err == nil {
 				err = errors.New("the engine closed the event stream")
@@ -377,17 +383,21 @@ func (a *Agent) restart(ctx context.Context, services []string, why func(engine.
 }
 
 // react turns an engine event into the work it calls for: the triggers
-// that match it, a look at supervision, the pruning of a job's runs.
-func (a *Agent) react(q *queue, ev engine.Event) {
+// that match it, a look at supervision, the pruning of a job's runs. It
+// fails when the agent must stop.
+func (a *Agent) react(q *queue, ev engine.Event) error {
 	attrs := ev.Attribute
 	if attrs[stack.LabelAgent] != "" {
-		return
+		if ev.Action == "destroy" && a.o.Lock != nil && a.o.Lock.Owns(ev.ID) {
+			return errLockRemoved
+		}
+		return nil
 	}
 	oneOff := attrs[engine.LabelOneOff] == "True"
 	job := attrs[stack.LabelJob]
 	if oneOff && job == "" {
 		// stack run's containers are the user's, not the service's.
-		return
+		return nil
 	}
 	a.mu.Lock()
 	switch ev.Action {
@@ -415,7 +425,7 @@ func (a *Agent) react(q *queue, ev engine.Event) {
 				}
 			})
 		}
-		return
+		return nil
 	}
 	_, health, _ := strings.Cut(ev.Action, ":")
 	health = strings.TrimSpace(health)
@@ -433,7 +443,12 @@ func (a *Agent) react(q *queue, ev engine.Event) {
 		delete(a.backoff, ev.Service)
 		a.mu.Unlock()
 	}
+	return nil
 }
+
+// errLockRemoved ends an agent whose lock container was removed: the
+// project is being taken down.
+var errLockRemoved = errors.New("the agent's lock container was removed")
 
 // triggerEvents are the trigger events an engine event is.
 func triggerEvents(ev engine.Event) []project.Event {

@@ -31,6 +31,9 @@ type Lock interface {
 	// engine lost it (it restarted); a *LockLostError when another agent
 	// took it meanwhile.
 	Check(ctx context.Context) error
+	// Owns reports whether container id is the lock's, so that the agent
+	// stops when it is removed (stack down).
+	Owns(id string) bool
 	// Release gives the lock up, even after ctx ended.
 	Release(ctx context.Context)
 }
@@ -238,6 +241,9 @@ func (l *ContainerLock) Check(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Owns reports whether id is the hold container.
+func (l *ContainerLock) Owns(id string) bool { return id != "" && id == l.id }
 
 // Release removes the hold container; its process ends with the
 // attachment.

@@ -22,8 +22,27 @@ func (s *Stack) Down(ctx context.Context, name string, p *types.Project, o DownO
 		s.reportPlan(pl)
 		return nil
 	}
-	_, err = s.execute(ctx, pl)
+	if _, err = s.execute(ctx, pl); err != nil || !removesAgent(pl) {
+		return err
+	}
+	// The agent may have made a container (a job's run) between the
+	// observation and its own removal: one more pass takes what is left.
+	again, err := s.PlanDown(ctx, name, p, o)
+	if err != nil || len(again.Ops) == 0 {
+		return err
+	}
+	_, err = s.execute(ctx, again)
 	return err
+}
+
+// removesAgent reports whether a plan removes the project's agent.
+func removesAgent(pl *Plan) bool {
+	for _, op := range pl.Ops {
+		if op.Kind == OpRemove && op.Container != nil && op.Container.Labels[LabelAgent] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // PlanDown observes the project (its containers, networks and, with
