@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -128,6 +129,10 @@ func TestWordPress(t *testing.T) {
 		w.getPage("/"+slug+"/", post) // pretty permalinks: Apache's rewrite rules work
 	})
 
+	// The backup job, run by the agent at its (seconds-level) schedule:
+	// a dump of the database, post included, in the backups volume.
+	w.step("agent runs the backup job", func() { w.checkBackup(post) })
+
 	// down keeps the volumes: the next up finds the same database.
 	w.step("down", func() {
 		w.stackOK(wpStackTimeout, "down")
@@ -201,6 +206,83 @@ func TestWordPress(t *testing.T) {
 		}
 	})
 	t.Logf("total %s", time.Since(begin).Round(time.Second))
+}
+
+// checkBackup runs the agent until the backup job has run once with exit
+// code 0, then reads the newest dump in the backups volume and looks for
+// the post in it.
+func (w *wordpress) checkBackup(post string) {
+	t := w.t
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	agent := exec.CommandContext(ctx, w.bin, "-f", filepath.Join(w.dir, "compose.yaml"), "-p", w.project, "--progress", "plain", "agent")
+	agent.Dir, agent.Env = w.dir, stackEnv()
+	agent.Cancel = func() error { return agent.Process.Signal(os.Interrupt) }
+	agent.WaitDelay = 30 * time.Second
+	var log bytes.Buffer
+	agent.Stdout, agent.Stderr = &log, &log
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			_ = agent.Wait()
+			fmt.Fprintf(w.log, "$ stack agent (in the background)\n%s\n", log.String())
+		}
+	}
+	defer stop()
+	deadline := time.Now().Add(w.budget(wpStackTimeout))
+	for {
+		out := w.stackOK(wpStackTimeout, "jobs", "--format", "json")
+		var jobs []struct {
+			Service string
+			Runs    []struct {
+				Container string
+				ExitCode  *int `json:"exit_code"`
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &jobs); err != nil {
+			t.Fatalf("stack jobs --format json: %v\n%s", err, out)
+		}
+		done := false
+		for _, j := range jobs {
+			for _, r := range j.Runs {
+				if j.Service == "backup" && r.ExitCode != nil {
+					if *r.ExitCode != 0 {
+						logs, _ := w.stack(wpStackTimeout, "logs", "backup")
+						t.Fatalf("backup run %s exited with %d:\n%s", r.Container, *r.ExitCode, lastLines(logs, 30))
+					}
+					done = true
+				}
+			}
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("no backup run finished; agent log:\n%s", lastLines(log.String(), 40))
+		}
+		time.Sleep(time.Second)
+	}
+	stop()
+	if out := w.stackOK(wpStackTimeout, "logs", "backup"); !strings.Contains(out, "backup: /backups/wordpress-") {
+		t.Fatalf("stack logs backup does not show the run's output:\n%s", lastLines(out, 20))
+	}
+	rctx, rcancel := context.WithTimeout(context.Background(), engineTimeout)
+	defer rcancel()
+	dump, err := docker(rctx, "run", "--rm", "--name", w.project+"-backup-check", "--label", projectLabel+"="+w.project,
+		"-v", w.project+"_backups:/backups:ro", "--entrypoint", "sh", "stack-examples/wordpress-db:latest",
+		"-c", `zcat "$(ls -t /backups/*.sql.gz | head -n 1)"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dump, "CREATE TABLE `wp_posts`") || !strings.Contains(dump, post) {
+		t.Fatalf("the newest dump (%d bytes) lacks wp_posts or the post %q", len(dump), post)
+	}
 }
 
 // step runs one stage of the test and logs how long it took.
@@ -288,6 +370,8 @@ func (w *wordpress) setupDir() {
 		"MARIADB_PASSWORD":         "db-" + randomSuffix(12),
 		"MARIADB_ROOT_PASSWORD":    "root-" + randomSuffix(12),
 		"WORDPRESS_ADMIN_PASSWORD": "admin-" + randomSuffix(12),
+		// The nightly backup, every few seconds for the test.
+		"BACKUP_SCHEDULE": "@every 3s",
 	}
 	example, err := os.ReadFile(filepath.Join(src, ".env.example"))
 	if err != nil {
