@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -98,7 +99,7 @@ func New(o Options) (*Agent, error) {
 		a.grace = 2 * time.Second
 	}
 	a.st = stack.New(stack.Options{Engine: o.Engine, Sink: a.sink, Parallel: o.Parallel, Now: a.clock.Now})
-	for _, name := range sortedNames(o.Project.Services) {
+	for _, name := range slices.Sorted(maps.Keys(o.Project.Services)) {
 		au, err := project.AutomationOf(o.Project.Services[name])
 		if err != nil {
 			return nil, err
@@ -168,7 +169,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // summary says what the agent watches.
 func (a *Agent) summary() string {
 	var jobs, scheduled, triggered, supervised []string
-	for _, name := range sortedNames(a.auto) {
+	for _, name := range slices.Sorted(maps.Keys(a.auto)) {
 		au := a.auto[name]
 		switch {
 		case au.Schedule != nil && au.Schedule.Run != nil:
@@ -184,7 +185,7 @@ func (a *Agent) summary() string {
 		}
 	}
 	for _, name := range a.g.Names() {
-		for _, dep := range sortedNames(a.p.Services[name].DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(a.p.Services[name].DependsOn)) {
 			if a.p.Services[name].DependsOn[dep].Restart && !slices.Contains(supervised, name) {
 				supervised = append(supervised, name)
 			}

@@ -317,13 +317,27 @@ services:
     depends_on: {db: {condition: service_started}}
 `
 
-func TestDependentsRestartOnceTheDependencyIsHealthyAgain(t *testing.T) {
+// startSupervised runs the agent of the supervised stack until it is up,
+// db healthy.
+func startSupervised(t *testing.T) (*enginefake.Engine, *harness) {
 	f := enginefake.New("busybox")
 	f.Health["db"] = "healthy"
 	h := start(t, load(t, supervised), f, nil)
 	h.eventually("all up", func() bool {
 		return h.running("shop-db-1") && h.running("shop-api-1") && h.running("shop-web-1")
 	})
+	return f, h
+}
+
+// webLeftAlone fails t when web, without restart: true, was restarted.
+func (h *harness) webLeftAlone() {
+	if n := h.count("RestartContainer", "shop-web-1"); n != 0 {
+		h.t.Error("web, without restart: true, was restarted")
+	}
+}
+
+func TestDependentsRestartOnceTheDependencyIsHealthyAgain(t *testing.T) {
+	f, h := startSupervised(t)
 	// db restarts (stack restart db, or the engine) and is not healthy yet.
 	f.Health["db"] = "starting"
 	if err := f.RestartContainer(context.Background(), "shop-db-1", nil); err != nil {
@@ -338,32 +352,22 @@ func TestDependentsRestartOnceTheDependencyIsHealthyAgain(t *testing.T) {
 	if !h.rec.said(StatusRestart, "api", "dependency db restarted") {
 		t.Error("the restart was not logged with its reason")
 	}
-	if n := h.count("RestartContainer", "shop-web-1"); n != 0 {
-		t.Error("web, without restart: true, was restarted")
-	}
+	h.webLeftAlone()
 }
 
 func TestAKilledDependencyIsBroughtBackThenItsDependents(t *testing.T) {
-	f := enginefake.New("busybox")
-	f.Health["db"] = "healthy"
-	h := start(t, load(t, supervised), f, nil)
-	h.eventually("all up", func() bool { return h.running("shop-api-1") && h.running("shop-web-1") })
+	f, h := startSupervised(t)
 	died := h.clock.Now()
 	f.Die("shop-db-1", 137)
 	// The engine's restart policy gets the grace period first.
 	h.advanceTo(died.Add(2*time.Second + lookSlack))
 	h.eventually("db started again", func() bool { return h.running("shop-db-1") })
 	h.eventually("api restarted", func() bool { return h.count("RestartContainer", "shop-api-1") == 1 })
-	if n := h.count("RestartContainer", "shop-web-1"); n != 0 {
-		t.Error("web, without restart: true, was restarted")
-	}
+	h.webLeftAlone()
 }
 
 func TestADependencyStoppedOnPurposeStaysDown(t *testing.T) {
-	f := enginefake.New("busybox")
-	f.Health["db"] = "healthy"
-	h := start(t, load(t, supervised), f, nil)
-	h.eventually("all up", func() bool { return h.running("shop-api-1") })
+	f, h := startSupervised(t)
 	if err := f.StopContainer(context.Background(), "shop-db-1", nil); err != nil {
 		t.Fatal(err)
 	}

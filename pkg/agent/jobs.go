@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +55,7 @@ func Jobs(ctx context.Context, eng engine.Engine, p *types.Project, now time.Tim
 		return nil, err
 	}
 	var jobs []Job
-	for _, name := range sortedNames(p.Services) {
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		a, err := project.AutomationOf(p.Services[name])
 		if err != nil {
 			return nil, err

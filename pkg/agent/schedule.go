@@ -1,7 +1,8 @@
 package agent
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/stack-orchestrator/stack/pkg/project"
@@ -31,7 +32,7 @@ type schedule struct {
 // cron.
 func newSchedule(auto map[string]project.Automation, now time.Time) *schedule {
 	s := &schedule{}
-	for _, name := range sortedNames(auto) {
+	for _, name := range slices.Sorted(maps.Keys(auto)) {
 		sch := auto[name].Schedule
 		if sch == nil {
 			continue
@@ -84,13 +85,4 @@ func scheduledOff(a project.Automation, now time.Time) bool {
 	stop, stopped := s.Stop.Last(now)
 	start, started := s.Start.Last(now)
 	return stopped && (!started || stop.After(start))
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }

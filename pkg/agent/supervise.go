@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -99,7 +100,7 @@ func (a *Agent) superviseOnce(ctx context.Context, q *queue) error {
 	stale := map[string]string{}
 	for _, name := range a.g.Order() {
 		svc := a.p.Services[name]
-		for _, dep := range sortedNames(svc.DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(svc.DependsOn)) {
 			if !svc.DependsOn[dep].Restart {
 				continue
 			}
@@ -125,7 +126,7 @@ func (a *Agent) superviseOnce(ctx context.Context, q *queue) error {
 			}
 		}
 	}
-	for _, name := range sortedNames(a.auto) {
+	for _, name := range slices.Sorted(maps.Keys(a.auto)) {
 		if !a.auto[name].RestartOnUnhealthy {
 			continue
 		}

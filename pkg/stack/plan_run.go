@@ -80,18 +80,9 @@ func (s *Stack) PlanJobRun(ctx context.Context, p *types.Project, o JobRunOption
 	if err != nil {
 		return nil, err
 	}
-	obs, err := s.observeContainers(ctx, p.Name, imageRefs(p, sel.Names()))
+	d, obs, err := s.observeDesired(ctx, p, sel, uo)
 	if err != nil {
 		return nil, err
-	}
-	d, err := desire(p, sel, uo, obs)
-	if err != nil {
-		return nil, err
-	}
-	if !resourcesProven(d, obs) {
-		if err := s.observeResources(ctx, p.Name, obs, true); err != nil {
-			return nil, err
-		}
 	}
 	return planJobRun(d, obs, *a.Schedule, o)
 }

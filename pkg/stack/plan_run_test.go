@@ -11,6 +11,14 @@ import (
 	"github.com/stack-orchestrator/stack/pkg/engine"
 )
 
+// jobStack is the fake engine, db healthy at once, and the Stack on it,
+// for jobProject.
+func jobStack() (*fakeEngine, *Stack) {
+	f := newFake()
+	f.health["db"] = "healthy"
+	return f, New(Options{Engine: f})
+}
+
 // jobProject is db, web after db, and the job backup after db healthy,
 // with the x-schedule given.
 func jobProject(schedule map[string]any) *types.Project {
@@ -22,10 +30,8 @@ func jobProject(schedule map[string]any) *types.Project {
 }
 
 func TestUpStartsNoContainerOfAJob(t *testing.T) {
-	f := newFake()
-	f.health["db"] = "healthy"
+	f, s := jobStack()
 	p := jobProject(map[string]any{"run": "@daily"})
-	s := New(Options{Engine: f})
 	if err := s.Up(context.Background(), p, UpOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +66,8 @@ func runNow(t *testing.T, s *Stack, p *types.Project, trigger string) string {
 }
 
 func TestJobRunStartsDependenciesAndLabelsTheRun(t *testing.T) {
-	f := newFake()
-	f.health["db"] = "healthy"
+	f, s := jobStack()
 	p := jobProject(map[string]any{"run": "@daily"})
-	s := New(Options{Engine: f})
 	pl, err := s.PlanJobRun(context.Background(), p, JobRunOptions{Service: "backup", Trigger: TriggerManual, Reason: "by hand", Slug: "0123456789abcdef"})
 	if err != nil {
 		t.Fatal(err)
@@ -96,10 +100,8 @@ func TestJobOverlap(t *testing.T) {
 		{overlap: "replace", wantStarted: 2, wantStopped: []string{"first"}},
 	} {
 		t.Run(tt.overlap, func(t *testing.T) {
-			f := newFake()
-			f.health["db"] = "healthy"
+			f, s := jobStack()
 			p := jobProject(map[string]any{"run": "@daily", "overlap": tt.overlap})
-			s := New(Options{Engine: f})
 			first := runNow(t, s, p, TriggerSchedule)
 			second := runNow(t, s, p, TriggerSchedule)
 			var runs []string
@@ -128,11 +130,9 @@ func TestJobOverlap(t *testing.T) {
 }
 
 func TestJobKeepsTheLastFinishedRuns(t *testing.T) {
-	f := newFake()
-	f.health["db"] = "healthy"
+	f, s := jobStack()
 	f.exit["backup"] = 0
 	p := jobProject(map[string]any{"run": "@daily", "keep": 2})
-	s := New(Options{Engine: f})
 	var names []string
 	for range 4 {
 		names = append(names, runNow(t, s, p, TriggerSchedule))

@@ -87,20 +87,30 @@ func selection(p *types.Project, services []string, withDeps bool) (*graph.Graph
 // containers and images at once; the networks and volumes only when the
 // containers do not prove them present and unchanged.
 func (s *Stack) planUp(ctx context.Context, p *types.Project, sel *graph.Graph, o UpOptions) (*Plan, error) {
-	obs, err := s.observeContainers(ctx, p.Name, imageRefs(p, sel.Names()))
+	d, obs, err := s.observeDesired(ctx, p, sel, o)
 	if err != nil {
 		return nil, err
+	}
+	return planUp(d, obs, o)
+}
+
+// observeDesired observes what a plan of the services of sel needs and
+// computes their desired state.
+func (s *Stack) observeDesired(ctx context.Context, p *types.Project, sel *graph.Graph, o UpOptions) (*Desired, *Observed, error) {
+	obs, err := s.observeContainers(ctx, p.Name, imageRefs(p, sel.Names()))
+	if err != nil {
+		return nil, nil, err
 	}
 	d, err := desire(p, sel, o, obs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !resourcesProven(d, obs) {
 		if err := s.observeResources(ctx, p.Name, obs, true); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return planUp(d, obs, o)
+	return d, obs, nil
 }
 
 // running is what an up left running: the containers of its plan, for

@@ -63,11 +63,7 @@ container of the project instead, which survives reboots.`,
 
 // runAgent runs the agent in the foreground until ctx ends.
 func runAgent(ctx context.Context, c *cli, wait, installed bool) error {
-	p, err := c.loadValid(ctx, nil)
-	if err != nil {
-		return err
-	}
-	eng, err := engine.NewDocker()
+	p, eng, err := c.engineProject(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -91,6 +87,21 @@ func runAgent(ctx context.Context, c *cli, wait, installed bool) error {
 		return err
 	}
 	return a.Run(ctx)
+}
+
+// engineProject loads the stack file (with the services named enabled)
+// and connects to the engine the environment names: what the agent and
+// jobs commands work with. The caller closes the engine.
+func (c *cli) engineProject(ctx context.Context, services []string) (*types.Project, *engine.Docker, error) {
+	p, err := c.loadValid(ctx, services)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.NewDocker()
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, eng, nil
 }
 
 // agentProgress renders the agent's log: one line per event, never a live

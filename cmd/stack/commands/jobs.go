@@ -8,7 +8,6 @@ import (
 
 	"github.com/stack-orchestrator/stack/cmd/stack/display"
 	"github.com/stack-orchestrator/stack/pkg/agent"
-	"github.com/stack-orchestrator/stack/pkg/engine"
 	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
@@ -51,11 +50,7 @@ func runJobs(ctx context.Context, c *cli, format string, last int) error {
 	if last < 0 {
 		return usagef("stack jobs", "--last must be 0 or more, got %d", last)
 	}
-	p, err := c.loadValid(ctx, nil)
-	if err != nil {
-		return err
-	}
-	eng, err := engine.NewDocker()
+	p, eng, err := c.engineProject(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -85,11 +80,7 @@ then a run container is started, unless the overlap rule says otherwise
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			p, err := c.loadValid(ctx, args)
-			if err != nil {
-				return err
-			}
-			eng, err := engine.NewDocker()
+			p, eng, err := c.engineProject(ctx, args)
 			if err != nil {
 				return err
 			}
