@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -97,11 +96,21 @@ func (c *cli) engineProject(ctx context.Context, services []string) (*types.Proj
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, err := engine.NewDocker()
+	eng, err := c.dockerEngine()
 	if err != nil {
 		return nil, nil, err
 	}
 	return p, eng, nil
+}
+
+// dockerEngine connects to the engine the global flags and the
+// environment select, as the verbs do.
+func (c *cli) dockerEngine() (*engine.Docker, error) {
+	t, err := engine.Resolve(c.engineSelection())
+	if err != nil {
+		return nil, err
+	}
+	return engine.NewDockerFor(t)
 }
 
 // agentProgress renders the agent's log: one line per event, never a live
@@ -158,7 +167,7 @@ names another stack binary to build the image from.`,
 
 // installAgent installs the agent of p and says so on stderr.
 func (c *cli) installAgent(ctx context.Context, p *types.Project) error {
-	eng, err := engine.NewDocker()
+	eng, err := c.dockerEngine()
 	if err != nil {
 		return err
 	}
@@ -210,9 +219,7 @@ func (c *cli) installOptions(p *types.Project, host string) (agent.InstallOption
 		o.Args = append(o.Args, "--profile", prof)
 	}
 	for _, f := range g.envFiles {
-		if !filepath.IsAbs(f) {
-			f = filepath.Join(c.dir(), f)
-		}
+		f = c.abs(f)
 		o.Args = append(o.Args, "--env-file", f)
 		o.Paths = append(o.Paths, f)
 	}
@@ -227,15 +234,6 @@ func (c *cli) installOptions(p *types.Project, host string) (agent.InstallOption
 	}
 	slices.Sort(o.Env)
 	return o, nil
-}
-
-// dir is the directory relative paths of the command line start from.
-func (c *cli) dir() string {
-	if c.workDir != "" {
-		return c.workDir
-	}
-	wd, _ := os.Getwd()
-	return wd
 }
 
 // hostZone is the host's time zone by IANA name, which x-schedule uses
@@ -270,7 +268,7 @@ A foreground agent is left alone: stop it where it runs.`,
 			if err != nil {
 				return err
 			}
-			eng, err := engine.NewDocker()
+			eng, err := c.dockerEngine()
 			if err != nil {
 				return err
 			}

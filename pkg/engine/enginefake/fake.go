@@ -281,6 +281,11 @@ func (f *Engine) StopContainer(_ context.Context, id string, _ *time.Duration) e
 	return nil
 }
 
+// RetireContainer stops a container about to be removed.
+func (f *Engine) RetireContainer(ctx context.Context, id string, timeout *time.Duration) error {
+	return f.StopContainer(ctx, id, timeout)
+}
+
 // RestartContainer stops (when running) and starts a container.
 func (f *Engine) RestartContainer(_ context.Context, id string, _ *time.Duration) error {
 	f.mu.Lock()
