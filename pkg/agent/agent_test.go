@@ -20,7 +20,7 @@ import (
 )
 
 // load loads a stack file of project "shop".
-func load(t *testing.T, yaml string) *types.Project {
+func load(t testing.TB, yaml string) *types.Project {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(yaml), 0o644); err != nil {
@@ -59,7 +59,7 @@ func (r *recorder) said(status stack.Status, name, substr string) bool {
 }
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	f     *enginefake.Engine
 	clock *fakeClock
 	rec   *recorder
@@ -68,7 +68,7 @@ type harness struct {
 
 // start runs an agent for p on f from the clock's time (Monday 2 March
 // 2026, 07:00 UTC unless the test set it) until the test ends.
-func start(t *testing.T, p *types.Project, f *enginefake.Engine, clock *fakeClock) *harness {
+func start(t testing.TB, p *types.Project, f *enginefake.Engine, clock *fakeClock) *harness {
 	t.Helper()
 	if clock == nil {
 		clock = newClock(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
@@ -319,7 +319,7 @@ services:
 
 // startSupervised runs the agent of the supervised stack until it is up,
 // db healthy.
-func startSupervised(t *testing.T) (*enginefake.Engine, *harness) {
+func startSupervised(t testing.TB) (*enginefake.Engine, *harness) {
 	f := enginefake.New("busybox")
 	f.Health["db"] = "healthy"
 	h := start(t, load(t, supervised), f, nil)
