@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -169,31 +168,8 @@ func (e *ownEngine) teardown() {
 		}
 		e.Stop()
 	}
-	// A mount the engine could not undo would keep RemoveAll from working.
-	if b, err := os.ReadFile("/proc/self/mounts"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.Fields(line)
-			if len(f) > 1 && strings.HasPrefix(f[1], e.dir+"/") {
-				if err := syscall.Unmount(f[1], syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) {
-					t.Logf("unmount %s: %v", f[1], err)
-				}
-			}
-		}
-	}
-	// The cgroups under --cgroup-parent, deepest first.
-	roots, _ := filepath.Glob("/sys/fs/cgroup/*/" + e.name)
-	for _, root := range roots {
-		var dirs []string
-		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				dirs = append(dirs, p)
-			}
-			return nil
-		})
-		for i := len(dirs) - 1; i >= 0; i-- {
-			_ = os.Remove(dirs[i])
-		}
-	}
+	unmountUnder(e.dir, t.Logf)
+	removeCgroups(t.Logf, e.name)
 	if out, err := exec.Command("ip", "netns", "del", e.name).CombinedOutput(); err != nil {
 		t.Logf("ip netns del %s: %v: %s", e.name, err, out)
 	}

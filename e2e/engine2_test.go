@@ -89,7 +89,7 @@ func cmdDockerd2(ts *testscript.TestScript, neg bool, args []string) {
 	go func() { exited <- cmd.Wait() }()
 	ts.Defer(func() {
 		stopEngine2(ts, cmd.Process, exited, dir)
-		removeCgroups(ts, name)
+		removeCgroups(ts.Logf, name)
 		logf.Close()
 		if err := os.RemoveAll(dir); err != nil {
 			ts.Logf("dockerd2: remove %s: %v", dir, err)
@@ -143,13 +143,18 @@ func stopEngine2(ts *testscript.TestScript, p *os.Process, exited chan error, di
 		_ = p.Kill()
 		<-exited
 	}
-	// A mount the engine could not undo would keep RemoveAll from working.
+	unmountUnder(dir, ts.Logf)
+}
+
+// unmountUnder undoes the mounts an engine left under dir: one would keep
+// RemoveAll from working.
+func unmountUnder(dir string, logf func(format string, args ...any)) {
 	if b, err := os.ReadFile("/proc/self/mounts"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			f := strings.Fields(line)
 			if len(f) > 1 && strings.HasPrefix(f[1], dir+"/") {
 				if err := syscall.Unmount(f[1], syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) {
-					ts.Logf("dockerd2: unmount %s: %v", f[1], err)
+					logf("unmount %s: %v", f[1], err)
 				}
 			}
 		}
@@ -158,7 +163,7 @@ func stopEngine2(ts *testscript.TestScript, p *os.Process, exited chan error, di
 
 // removeCgroups removes the cgroup directories the engine made under its
 // cgroup parent, deepest first (a cgroup directory goes with rmdir only).
-func removeCgroups(ts *testscript.TestScript, parent string) {
+func removeCgroups(logf func(format string, args ...any), parent string) {
 	roots, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", parent))
 	if top := filepath.Join("/sys/fs/cgroup", parent); dirExists(top) {
 		roots = append(roots, top)
@@ -173,7 +178,7 @@ func removeCgroups(ts *testscript.TestScript, parent string) {
 		})
 		for i := len(dirs) - 1; i >= 0; i-- {
 			if err := syscall.Rmdir(dirs[i]); err != nil && !errors.Is(err, syscall.ENOENT) {
-				ts.Logf("dockerd2: remove cgroup %s: %v", dirs[i], err)
+				logf("remove cgroup %s: %v", dirs[i], err)
 			}
 		}
 	}
