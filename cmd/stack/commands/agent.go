@@ -167,7 +167,14 @@ names another stack binary to build the image from.`,
 
 // installAgent installs the agent of p and says so on stderr.
 func (c *cli) installAgent(ctx context.Context, p *types.Project) error {
-	eng, err := c.dockerEngine()
+	t, err := engine.Resolve(c.engineSelection())
+	if err != nil {
+		return err
+	}
+	if t.TLS != nil || c.getenv("DOCKER_TLS_VERIFY") != "" {
+		return fmt.Errorf("the installed agent reaches the engine over its unix socket or plain tcp, not TLS: run \"stack agent\" in the foreground for engine %s", t.Host)
+	}
+	eng, err := engine.NewDockerFor(t)
 	if err != nil {
 		return err
 	}
