@@ -75,8 +75,16 @@
 //	hostdir PATH                     make the absolute directory PATH (a bind
 //	                                 source of a fixed file) if missing; what
 //	                                 it made is removed at the end, if empty
+//	await CONDITION ARGS...          wait (3 min at most, to fail rather than
+//	                                 hang) for what a background agent does:
+//	                                 running|exited|gone CONTAINER,
+//	                                 startorder|stoporder CONTAINER...,
+//	                                 runs JOB N (N runs finished with exit 0,
+//	                                 none overlapping; cmds_agent_test.go)
 //
 // logfile (cmds_logs_test.go) checks files written by stack logs.
+// A background agent runs with testscript's "exec stack agent &agent&" and
+// ends with "stack down" then "wait agent" (down removes its lock).
 // testdata/harness.txtar checks the commands above without stack.
 //
 // # Environment
