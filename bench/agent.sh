@@ -110,6 +110,10 @@ done
 kill -INT "$AGENT_PID" && wait "$AGENT_PID" || true
 AGENT_PID=""
 RUNS=$(docker ps -a --filter "label=io.stack.job=tick" --filter "label=com.docker.compose.project=$P-jobs" --format '{{.Names}}')
+# A run the agent's stop interrupted never started: left out.
+RUNS=$(for c in $RUNS; do
+	docker inspect -f '{{.State.StartedAt}}' "$c" | grep -qv '^0001-' && echo "$c"
+done)
 TICK=$(for c in $RUNS; do
 	tick=$(docker inspect -f '{{index .Config.Labels "io.stack.run.tick"}}' "$c")
 	python3 -c "print($(ts "$c" StartedAt) - $(date -d "$tick" +%s))"
