@@ -155,7 +155,16 @@ func (s *Server) serveJobs(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, errNoJobs)
 		return
 	}
-	jobs, err := s.o.Jobs.Jobs(r.Context(), r.PathValue("project"))
+	h, ok := s.hubFor(w, r)
+	if !ok {
+		return
+	}
+	p, err := h.project(r.Context(), false)
+	if err != nil {
+		httpError(w, http.StatusBadGateway, err)
+		return
+	}
+	jobs, err := s.o.Jobs.Jobs(r.Context(), p)
 	if err != nil {
 		httpError(w, http.StatusBadGateway, err)
 		return
@@ -175,9 +184,13 @@ func (s *Server) serveRunJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name, svc := h.name, r.PathValue("service")
+	svc := r.PathValue("service")
 	a, err := h.act("run", svc, func(ctx context.Context, _ Verbs) error {
-		return s.o.Jobs.RunJob(ctx, name, svc)
+		p, err := h.project(ctx, true)
+		if err != nil {
+			return err
+		}
+		return s.o.Jobs.RunJob(ctx, p, svc)
 	})
 	s.answerAction(w, a, err)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
+	"github.com/stack-orchestrator/stack/pkg/project"
 	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
@@ -305,10 +306,26 @@ func (h *hub) refresh(ctx context.Context) {
 // Called with h.mu held.
 func (h *hub) decorate(v *ProjectView) {
 	v.ReadOnly = h.s.o.ReadOnly
-	v.Jobs = h.s.o.Jobs != nil
+	v.Jobs = h.s.o.Jobs != nil && hasJobs(h.proj)
 	if h.projErr != nil {
 		v.FileError = h.projErr.Error()
 	}
+}
+
+// hasJobs reports whether a service of p has a schedule or triggers.
+func hasJobs(p *types.Project) bool {
+	if p == nil {
+		return false
+	}
+	for _, svc := range p.Services {
+		if _, ok := svc.Extensions[project.ScheduleKey]; ok {
+			return true
+		}
+		if _, ok := svc.Extensions[project.TriggersKey]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // sameShape reports whether two views have the same services and edges:

@@ -3,16 +3,18 @@ package ui
 import (
 	"context"
 	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
-// Schedules and job runs (x-schedule, x-on) belong to the agent, which is
-// not built yet: the page shows them when Options.Jobs is set, and the API
-// answers 404 for them otherwise.
+// Schedules and job runs (x-schedule, x-on) belong to the agent: the page
+// shows them when Options.Jobs is set, and the API answers 404 for them
+// otherwise.
 
 // Jobs tells the schedules of a project and runs a job now.
 type Jobs interface {
-	Jobs(ctx context.Context, project string) ([]Job, error)
-	RunJob(ctx context.Context, project, service string) error
+	Jobs(ctx context.Context, p *types.Project) ([]Job, error)
+	RunJob(ctx context.Context, p *types.Project, service string) error
 }
 
 // Job is a service run on a schedule or a trigger.

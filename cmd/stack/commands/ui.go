@@ -126,6 +126,7 @@ func runUI(ctx context.Context, o *uiOptions) error {
 		Token:    token,
 		Loopback: loopback,
 		ReadOnly: o.readOnly,
+		Jobs:     uiJobs{eng: eng, parallel: o.global.parallel},
 		Logf:     func(format string, args ...any) { fmt.Fprintf(o.stderr, "stack ui: "+format+"\n", args...) },
 	})
 	if err != nil {
