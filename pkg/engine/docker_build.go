@@ -496,7 +496,18 @@ func (d *Docker) PullImage(ctx context.Context, ref string, progress func(string
 		return d.wrap(op, err)
 	}
 	defer rc.Close()
-	dec := json.NewDecoder(rc)
+	return readMessages(ctx, rc, op, func(m jsonmessage.JSONMessage) {
+		if progress != nil && m.Status != "" {
+			progress(statusLine(m))
+		}
+	})
+}
+
+// readMessages decodes the engine's JSON message stream r (of a pull or a
+// push) until it ends, calling each for every message. A message that
+// carries an error ends it with that error, after op.
+func readMessages(ctx context.Context, r io.Reader, op string, each func(jsonmessage.JSONMessage)) error {
+	dec := json.NewDecoder(r)
 	for {
 		var m jsonmessage.JSONMessage
 		if err := dec.Decode(&m); err != nil {
@@ -515,8 +526,6 @@ func (d *Docker) PullImage(ctx context.Context, ref string, progress func(string
 			}
 			return fmt.Errorf("%s: %s", op, strings.TrimSpace(msg))
 		}
-		if progress != nil && m.Status != "" {
-			progress(statusLine(m))
-		}
+		each(m)
 	}
 }

@@ -10,22 +10,32 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/events"
+	"github.com/docker/docker/api/types/filters"
 )
 
 // Events streams the container events of f.Project (and f.Services, f.OneOff)
 // until ctx ends, which closes both channels without an error. An engine
 // failure sends one error, then both channels close.
 func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan error) {
-	out := make(chan Event)
+	args := projectFilter(f)
+	args.Add("type", string(events.ContainerEventType))
+	return streamEvents(ctx, d, fmt.Sprintf("events of project %q", f.Project), args, func(m events.Message) (Event, bool) {
+		ev := eventFrom(m)
+		return ev, wantService(f, ev.Service)
+	})
+}
+
+// streamEvents streams the engine's events that args select, converted by
+// conv (which may drop one), until ctx ends; op names the stream in errors.
+func streamEvents[T any](ctx context.Context, d *Docker, op string, args filters.Args, conv func(events.Message) (T, bool)) (<-chan T, <-chan error) {
+	out := make(chan T)
 	errc := make(chan error, 1)
-	if _, err := d.versionFor(ctx, fmt.Sprintf("events of project %q", f.Project)); err != nil {
+	if _, err := d.versionFor(ctx, op); err != nil {
 		errc <- err
 		close(errc)
 		close(out)
 		return out, errc
 	}
-	args := projectFilter(f)
-	args.Add("type", string(events.ContainerEventType))
 	streamCtx, cancel := context.WithCancel(ctx)
 	msgs, errs := d.cli.Events(streamCtx, events.ListOptions{Filters: args})
 	go func() {
@@ -44,11 +54,11 @@ func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan err
 				if err == nil || errors.Is(err, io.EOF) {
 					err = errors.New("the engine closed the event stream")
 				}
-				errc <- d.wrap(fmt.Sprintf("events of project %q", f.Project), err)
+				errc <- d.wrap(op, err)
 				return
 			case m := <-msgs:
-				ev := eventFrom(m)
-				if !wantService(f, ev.Service) {
+				ev, ok := conv(m)
+				if !ok {
 					continue
 				}
 				select {
