@@ -16,6 +16,7 @@ type downOptions struct {
 	timeout       int
 	volumes       bool
 	removeOrphans bool
+	swarm         bool
 }
 
 func newDownCommand(c *cli) *cobra.Command {
@@ -46,6 +47,7 @@ what belongs to the project.`,
 	f.IntVarP(&o.timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Remove named volumes declared in the \"volumes\" section of the stack file and anonymous volumes attached to containers")
 	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the stack file (COMPOSE_REMOVE_ORPHANS)")
+	f.BoolVar(&o.swarm, "swarm", false, swarmFlagUsage+": remove its services, networks, secrets and configs (with -v, its volumes on the manager)")
 	return cmd
 }
 
@@ -54,6 +56,9 @@ func runDown(ctx context.Context, o *downOptions) error {
 	p, name, err := o.projectOrName(ctx, nil)
 	if err != nil {
 		return err
+	}
+	if o.swarm {
+		return runSwarmDown(ctx, o, name)
 	}
 	return callWithProgress(o.cli, "Running", "down", func(v verbs) error {
 		return v.Down(ctx, name, p, stack.DownOptions{

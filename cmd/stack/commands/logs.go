@@ -33,6 +33,7 @@ type logsOptions struct {
 	noLogPrefix bool
 	index       int
 	format      string
+	swarm       bool
 }
 
 // Formats of logs --format.
@@ -84,6 +85,7 @@ or on Ctrl-C.`,
 	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
 	f.IntVar(&o.index, "index", 0, "index of the container if service has multiple replicas")
 	f.StringVar(&o.format, "format", logsText, "Format the output: text or json (one object per line: time, service, container, stream, line)")
+	f.BoolVar(&o.swarm, "swarm", false, swarmFlagUsage+": the logs of its services' tasks, through the manager")
 	shadowFileFlag(cmd, c)
 	return cmd
 }
@@ -117,6 +119,9 @@ func runLogs(ctx context.Context, o *logsOptions) error {
 			NoPrefix:   o.noLogPrefix,
 			Timestamps: o.timestamps,
 		})
+	}
+	if o.swarm {
+		return runSwarmLogs(ctx, o, name, sink)
 	}
 	return callAs(o.cli, warnings(o.stderr), "logs", func(v logsVerbs) error {
 		return v.Logs(ctx, name, sink, stack.LogsOptions{

@@ -29,6 +29,7 @@ type psOptions struct {
 	format       string
 	status       []string
 	filter       string
+	swarm        bool
 }
 
 func newPsCommand(c *cli) *cobra.Command {
@@ -64,11 +65,15 @@ Service, State, Status, Health, ExitCode, Ports, Publishers, ...).`,
 	f.StringVar(&o.format, "format", display.PsTable, "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'json':             Print in JSON format, one object per line\n'TEMPLATE':         Print output using the given Go template")
 	f.StringArrayVar(&o.status, "status", nil, "Filter services by status. Values: ["+strings.Join(containerStates, " | ")+"]")
 	f.StringVar(&o.filter, "filter", "", "Filter services by a property (supported filters: status)")
+	f.BoolVar(&o.swarm, "swarm", false, swarmFlagUsage+": list its tasks, with their node")
 	return cmd
 }
 
 // runPs checks the flags, calls stack.Ps and prints the containers.
 func runPs(ctx context.Context, o *psOptions) error {
+	if o.swarm {
+		return runSwarmPs(ctx, o)
+	}
 	path := o.cmd.CommandPath()
 	if o.filter != "" {
 		key, val, ok := strings.Cut(o.filter, "=")

@@ -236,6 +236,8 @@ func newRootCommand(c *cli) *cobra.Command {
 		newExecCommand(c),
 		newRunCommand(c),
 		newUICommand(c),
+		newDeployCommand(c),
+		newServicesCommand(c),
 		newCompletionCommand(c),
 		newAgentCommand(c),
 		newJobsCommand(c),

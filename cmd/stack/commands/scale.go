@@ -17,7 +17,7 @@ type scaleVerbs interface {
 }
 
 func newScaleCommand(c *cli) *cobra.Command {
-	var noDeps bool
+	var noDeps, swarm bool
 	cmd := &cobra.Command{
 		Use:   "scale [OPTIONS] SERVICE=REPLICAS...",
 		Short: "Scale services",
@@ -35,14 +35,15 @@ one container: scale says so before changing anything.`,
   stack scale --no-deps web=2`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScale(cmd, c, args, noDeps)
+			return runScale(cmd, c, args, noDeps, swarm)
 		},
 	}
 	cmd.Flags().BoolVar(&noDeps, "no-deps", false, "Don't start linked services")
+	cmd.Flags().BoolVar(&swarm, "swarm", false, swarmFlagUsage+": set the replicas of its services")
 	return cmd
 }
 
-func runScale(cmd *cobra.Command, c *cli, args []string, noDeps bool) error {
+func runScale(cmd *cobra.Command, c *cli, args []string, noDeps, swarm bool) error {
 	ctx := cmd.Context()
 	path := cmd.CommandPath()
 	scale := make(map[string]int, len(args))
@@ -55,6 +56,9 @@ func runScale(cmd *cobra.Command, c *cli, args []string, noDeps bool) error {
 		}
 		scale[name] = n
 		services = append(services, name)
+	}
+	if swarm {
+		return runSwarmScale(ctx, c, scale)
 	}
 	p, err := c.loadValid(ctx, services)
 	if err != nil {
