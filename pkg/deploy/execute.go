@@ -289,9 +289,11 @@ func (d *Deployer) waitAll(ctx context.Context, w *watcher, names []string) erro
 	var mu sync.Mutex
 	reasons := map[string]string{}
 	pending := map[string]bool{}
-	var wg sync.WaitGroup
 	for _, name := range names {
 		pending[name] = true
+	}
+	var wg sync.WaitGroup
+	for _, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

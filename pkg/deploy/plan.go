@@ -217,21 +217,24 @@ func serviceOp(d *Desired, svc *Service, cur *engine.Service, o PlanOptions, obj
 	for _, dep := range svc.Deps {
 		op.After = append(op.After, After{Op: OpID(KindService, scoped(d.Project, dep.Service)), Condition: dep.Condition})
 	}
+	var reasons []string
 	switch {
 	case cur == nil:
 		op.Action, op.Reason = Create, "new"
+		return op
 	case o.Force:
-		op.Action, op.Reason = Update, "--force"
+		reasons = append(reasons, "--force")
 	case cur.Labels[LabelHash] == "":
-		op.Action, op.Reason = Update, "not deployed by stack: its spec is replaced"
+		reasons = append(reasons, "not deployed by stack: its spec is replaced")
 	case cur.Labels[LabelHash] != svc.Spec.Labels[LabelHash]:
-		op.Action = Update
-		op.Reason = "changed: " + strings.Join(changedGroups(cur.Labels[LabelFields], svc.Spec.Labels[LabelFields]), ", ")
-	case !sameReplicas(cur, svc.Spec):
-		op.Action = Update
-		op.Reason = fmt.Sprintf("replicas %s -> %s (scaled since the last deploy)", replicas(cur.Replicas), replicas(svc.Spec.Replicas))
-	default:
-		op.Action, op.Reason = Keep, "unchanged"
+		reasons = append(reasons, "changed: "+strings.Join(changedGroups(cur.Labels[LabelFields], svc.Spec.Labels[LabelFields]), ", "))
+	}
+	if !sameReplicas(cur, svc.Spec) {
+		reasons = append(reasons, fmt.Sprintf("replicas %s -> %s (scaled since the last deploy)", replicas(cur.Replicas), replicas(svc.Spec.Replicas)))
+	}
+	op.Action, op.Reason = Keep, "unchanged"
+	if len(reasons) > 0 {
+		op.Action, op.Reason = Update, strings.Join(reasons, "; ")
 	}
 	return op
 }

@@ -105,7 +105,8 @@ type translation struct {
 	p *types.Project
 	o TranslateOptions
 	d *Desired
-	// jobs are the services another waits to complete successfully.
+	// jobs are the services another waits to complete successfully: they
+	// run once.
 	jobs map[string]bool
 	// notes collects the warnings of the service being translated.
 	notes []string
@@ -245,17 +246,12 @@ func (t *translation) deps(s types.ServiceConfig) []Dep {
 	return out
 }
 
-// mode sets the mode and replicas. A service that another waits to
-// complete runs as a job unless its deploy.mode says otherwise: a swarm
-// restarts the tasks of a replicated service forever.
+// mode sets the mode and replicas.
 func (t *translation) mode(s types.ServiceConfig, spec *engine.ServiceSpec) error {
 	d := deployOf(s)
 	mode := d.Mode
 	if mode == "" {
 		mode = engine.ModeReplicated
-		if t.jobs[s.Name] {
-			mode = engine.ModeReplicatedJob
-		}
 	}
 	var replicas *uint64
 	switch {
@@ -297,6 +293,11 @@ func (t *translation) restart(s types.ServiceConfig, mode string) (*engine.Resta
 		return out, nil
 	}
 	if s.Restart == "" {
+		// A service another waits to complete runs once, as with up: a
+		// swarm's default restarts it forever.
+		if t.jobs[s.Name] && !job {
+			return &engine.RestartPolicy{Condition: "none"}, nil
+		}
 		return nil, nil
 	}
 	name, count, _ := strings.Cut(s.Restart, ":")

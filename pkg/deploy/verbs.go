@@ -49,11 +49,14 @@ func (d *Deployer) Services(ctx context.Context, project string) ([]ServiceInfo,
 		if info.Image == "" {
 			info.Image, _, _ = strings.Cut(s.Image, "@")
 		}
-		if s.Mode == engine.ModeReplicatedJob || s.Mode == engine.ModeGlobalJob {
-			info.Running = s.Completed
+		switch s.Mode {
+		case engine.ModeReplicatedJob:
+			info.Running, info.Desired = s.Completed, 1
 			if s.Replicas != nil {
 				info.Desired = *s.Replicas
 			}
+		case engine.ModeGlobalJob:
+			info.Running, info.Desired = s.Completed, s.Completed+s.Desired
 		}
 		out = append(out, info)
 	}
@@ -205,15 +208,14 @@ func (d *Deployer) Logs(ctx context.Context, project string, o LogsOptions, sink
 		g.Go(func() error {
 			return d.eng.ServiceLogs(gctx, s.ID, o.LogOptions, func(l engine.ServiceLogLine) {
 				name := key
-				number := 0
 				if t, ok := names[l.TaskID]; ok {
 					name = fmt.Sprintf("%s.%d@%s", key, t.Slot, t.Node)
 					if t.Slot == 0 {
 						name = key + "@" + t.Node
 					}
-					number = t.Slot
 				}
-				sink.Log(stack.LogLine{Time: l.Time, Service: key, Container: name, Number: number, Stream: l.Stream, Line: l.Text})
+				// No Number: the printer then shows the task's name.
+				sink.Log(stack.LogLine{Time: l.Time, Service: key, Container: name, Stream: l.Stream, Line: l.Text})
 			})
 		})
 	}
@@ -394,7 +396,11 @@ func (d *Deployer) Remove(ctx context.Context, project string, o RemoveOptions) 
 			return nil, err
 		}
 	}
-	return volumeNotes(project, info.NodeID, tasks, nodes, o.Volumes), nil
+	notes = volumeNotes(project, info.NodeID, tasks, nodes, o.Volumes)
+	if slices.ContainsFunc(tasks, func(t engine.Task) bool { return t.DesiredState == engine.TaskComplete }) {
+		notes = append(notes, "the swarm keeps the finished tasks of removed jobs, and their containers on their nodes (moby#44312): on each node, docker container prune removes them")
+	}
+	return notes, nil
 }
 
 // waitTasksGone waits until the swarm lists no task of project on a node
@@ -426,7 +432,10 @@ func (d *Deployer) waitTasksGone(ctx context.Context, project string, timeout ti
 				down[n.ID] = n.State == "down"
 			}
 			for _, t := range tasks {
-				if t.NodeID != "" && !down[t.NodeID] {
+				// The tasks of a job stay listed, and their containers on
+				// their nodes, after the job is removed (moby#44312):
+				// waiting for them would be in vain.
+				if t.NodeID != "" && !down[t.NodeID] && t.DesiredState != engine.TaskComplete {
 					live++
 				}
 			}

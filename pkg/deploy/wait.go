@@ -24,7 +24,8 @@ import (
 const DefaultPollInterval = 250 * time.Millisecond
 
 // failLimit is how many tasks of a service may fail, with none running,
-// before a wait gives up on it rather than on its timeout.
+// before a wait gives up on it rather than on its timeout; one is enough
+// for a service that is not restarted.
 const failLimit = 3
 
 // snapshot is one look at the swarm.
@@ -257,13 +258,19 @@ func (w *watcher) assess(snap *snapshot, name, cond string, updated bool) progre
 	case cond == types.ServiceConditionCompletedSuccessfully:
 		done = c.complete > 0 && c.active == 0
 	default:
-		done = !updating && uint64(c.running) >= svc.Desired
+		// A task of a service that is not restarted may have completed:
+		// it ran once, as it should.
+		done = !updating && uint64(c.running+c.complete) >= svc.Desired
 	}
 	p := progress{done: done, summary: c.summary(svc)}
 	if updating {
 		p.summary += ", " + strings.ReplaceAll(svc.UpdateState, "_", " ")
 	}
-	if !done && c.running == 0 && c.failed >= failLimit {
+	limit := failLimit
+	if svc.RestartCondition == "none" {
+		limit = 1
+	}
+	if !done && c.running == 0 && c.failed >= limit {
 		p.failed = fmt.Errorf("%d tasks failed: %s", c.failed, c.lastErr)
 	}
 	return p
@@ -279,9 +286,27 @@ type taskCount struct {
 
 func count(svc engine.Service, tasks []engine.Task, nodes map[string]engine.Node, since time.Time) taskCount {
 	c := taskCount{states: map[string]int{}}
+	// A task that completed is shut down; when its service does not
+	// restart such tasks, it has done its work.
+	once := svc.RestartCondition == "none" || svc.RestartCondition == "on-failure"
+	noteErr := func(t engine.Task) {
+		if msg := taskError(t); msg != "" && !t.UpdatedAt.Before(c.lastErrAt) {
+			c.lastErr, c.lastErrAt = msg, t.UpdatedAt
+		}
+	}
 	for _, t := range tasks {
 		if t.DesiredState == engine.TaskShutdown || t.DesiredState == engine.TaskRemove {
-			continue
+			switch {
+			case once && t.State == engine.TaskComplete:
+			case (t.State == engine.TaskFailed || t.State == engine.TaskRejected) && !t.CreatedAt.Before(since):
+				// An attempt of this deploy that failed, replaced or not.
+				c.failed++
+				c.states[t.State]++
+				noteErr(t)
+				continue
+			default:
+				continue
+			}
 		}
 		c.total++
 		state := t.State
@@ -296,12 +321,10 @@ func count(svc engine.Service, tasks []engine.Task, nodes map[string]engine.Node
 		case engine.TaskComplete:
 			c.complete++
 		case engine.TaskFailed, engine.TaskRejected, engine.TaskShutdown, engine.TaskOrphaned, "node down":
-			if state != "node down" && !t.CreatedAt.Before(since) {
+			if (state == engine.TaskFailed || state == engine.TaskRejected) && !t.CreatedAt.Before(since) {
 				c.failed++
 			}
-			if msg := taskError(t); msg != "" && !t.UpdatedAt.Before(c.lastErrAt) {
-				c.lastErr, c.lastErrAt = msg, t.UpdatedAt
-			}
+			noteErr(t)
 		default:
 			c.active++
 		}
@@ -335,6 +358,9 @@ func (c taskCount) summary(svc engine.Service) string {
 		parts = append(parts, fmt.Sprintf("%d completed", c.complete))
 	default:
 		parts = append(parts, fmt.Sprintf("%d/%d running", c.running, svc.Desired))
+		if c.complete > 0 {
+			parts = append(parts, fmt.Sprintf("%d completed", c.complete))
+		}
 	}
 	for _, st := range sortedKeys(c.states) {
 		if st != engine.TaskRunning && st != engine.TaskComplete {

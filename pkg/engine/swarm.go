@@ -312,6 +312,9 @@ type Service struct {
 	Image    string
 	Mode     string
 	Replicas *uint64
+	// RestartCondition is none, on-failure or any ("" for the default,
+	// any).
+	RestartCondition string
 	// Running, Desired and Completed count the service's tasks.
 	Running, Desired, Completed uint64
 	// UpdateState is the state of the last update ("" for none): updating,

@@ -177,6 +177,9 @@ func fromSDKService(s swarm.Service) Service {
 		UpdatedAt: s.UpdatedAt,
 	}
 	out.ForceUpdate = s.Spec.TaskTemplate.ForceUpdate
+	if r := s.Spec.TaskTemplate.RestartPolicy; r != nil {
+		out.RestartCondition = string(r.Condition)
+	}
 	if cs := s.Spec.TaskTemplate.ContainerSpec; cs != nil {
 		out.Image = cs.Image
 		for _, r := range cs.Secrets {

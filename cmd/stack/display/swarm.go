@@ -54,10 +54,13 @@ type TaskRow struct {
 	Service      string
 	Image        string
 	Node         string
+	NodeAddr     string
 	DesiredState string
 	CurrentState string
 	Error        string
 	Ports        string
+	// Publishers are the host ports of the task, on NodeAddr.
+	Publishers []engine.PortConfig
 }
 
 // WriteTasks writes tasks as a table or a JSON array; now dates "2
@@ -70,8 +73,9 @@ func WriteTasks(w io.Writer, format string, tasks []deploy.TaskInfo, now time.Ti
 			state += " " + units.HumanDuration(now.Sub(t.Since)) + " ago"
 		}
 		rows = append(rows, TaskRow{
-			ID: shortID(t.ID), Name: t.Name, Service: t.Service, Image: t.Image, Node: t.Node,
+			ID: shortID(t.ID), Name: t.Name, Service: t.Service, Image: t.Image, Node: t.Node, NodeAddr: t.NodeAddr,
 			DesiredState: t.DesiredState, CurrentState: state, Error: t.Error, Ports: swarmPorts(t.Ports, t.NodeAddr),
+			Publishers: t.Ports,
 		})
 	}
 	header := []string{"ID", "NAME", "IMAGE", "NODE", "DESIRED STATE", "CURRENT STATE", "ERROR", "PORTS"}
