@@ -8,7 +8,7 @@ E2E_TIMEOUT  ?= 25m
 E2E_ARTIFACTS ?= $(CURDIR)/e2e/artifacts
 
 .DEFAULT_GOAL := build
-.PHONY: help build test engine image ui-assets vet unit e2e e2e-wordpress e2e-ui lint demo demo-down bench bench-ui clean
+.PHONY: help build test engine image ui-assets vet unit e2e e2e-wordpress e2e-ui e2e-swarm lint demo demo-down bench bench-ui bench-swarm clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,11 @@ e2e-ui: engine image ui-assets ## the browser tests of stack ui alone (headless 
 	STACK_E2E_REQUIRED=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
 		$(GO) test -race -count=1 -timeout 10m -run 'TestUI$$' -v ./e2e/
 
+e2e-swarm: engine image ## the swarm test alone: real swarms of extra engines on this machine (needs root)
+	rm -rf $(E2E_ARTIFACTS)/swarm
+	STACK_E2E_SWARM=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
+		$(GO) test -race -count=1 -timeout 20m -run 'TestSwarm$$' -v ./e2e/
+
 lint: ## gofmt must list nothing; go vet
 	@out="$$(gofmt -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -69,6 +74,9 @@ bench: engine image ## benchmarks against a direct-API baseline (bench/run.sh; Q
 
 bench-ui: engine image ui-assets ## stack ui on 200 services: first render in chromium, RSS with 5 tabs on the logs
 	$(GO) test -count=1 -timeout 20m -run '^$$' -bench 'BenchmarkUI' -benchtime 5x -v ./e2e/
+
+bench-swarm: engine image ## stack deploy --wait against docker stack deploy on a 3-node swarm (bench/swarm.sh)
+	bash bench/swarm.sh
 
 clean: ## remove build outputs and e2e artifacts
 	rm -rf bin $(E2E_ARTIFACTS) pkg/ui/assets/vendor pkg/ui/web/node_modules
