@@ -80,8 +80,10 @@ type DeployOptions struct {
 	// error, raised before the engine is contacted.
 	Strict bool
 	// Push pushes the images of services with a build section (built
-	// before) to their registry, and pins the services to the digests.
-	Push bool
+	// before) to their registry, and pins the services to the digests;
+	// Build says they were built (on the manager) without a push.
+	Push  bool
+	Build bool
 	// ResolveImage is ResolveAlways (default), ResolveChanged or
 	// ResolveNever: when to ask the registry for an image's digest.
 	ResolveImage string
@@ -113,7 +115,7 @@ func (d *Deployer) Deploy(ctx context.Context, p *types.Project, o DeployOptions
 	default:
 		return nil, fmt.Errorf("unknown resolve-image mode %q: use always, changed or never", o.ResolveImage)
 	}
-	desired, err := Translate(p, TranslateOptions{Push: o.Push})
+	desired, err := Translate(p, TranslateOptions{Push: o.Push, Build: o.Build})
 	if err != nil {
 		return nil, err
 	}

@@ -309,7 +309,7 @@ func (d *Deployer) waitAll(ctx context.Context, w *watcher, names []string) erro
 			case ctx.Err() == nil:
 				// Given up on; the others are still waited for, so that
 				// the report names them all.
-				reasons[name] = err.Error()
+				reasons[name] = "given up: " + err.Error()
 				d.emit(stack.Event{Kind: KindService, Name: name, Status: stack.StatusError, Done: true, Error: err.Error()})
 			}
 		}()

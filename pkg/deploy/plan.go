@@ -243,11 +243,14 @@ func sameReplicas(cur *engine.Service, s engine.ServiceSpec) bool {
 	if s.Mode != engine.ModeReplicated {
 		return true
 	}
-	want := uint64(1)
+	want, have := uint64(1), uint64(1)
 	if s.Replicas != nil {
 		want = *s.Replicas
 	}
-	return cur.Replicas != nil && *cur.Replicas == want
+	if cur.Replicas != nil {
+		have = *cur.Replicas
+	}
+	return have == want
 }
 
 func replicas(n *uint64) string {

@@ -77,8 +77,10 @@ func (w Warning) String() string {
 // TranslateOptions tune Translate.
 type TranslateOptions struct {
 	// Push says the images of services with a build section are built and
-	// pushed (deploy --build --push), so build is not warned of.
-	Push bool
+	// pushed (deploy --build --push), so build is not warned of; Build
+	// that they are built on the manager's engine, without a push.
+	Push  bool
+	Build bool
 }
 
 // Translate turns p into what a swarm gets. It reads the files of file
@@ -161,6 +163,8 @@ func (t *translation) service(s types.ServiceConfig) (Service, error) {
 
 	image := s.Image
 	switch {
+	case s.Build != nil && !t.o.Push && t.o.Build:
+		t.warn("build", "built on the manager's engine only: other nodes cannot pull it without --push")
 	case s.Build != nil && !t.o.Push:
 		t.warn("build", "nodes cannot build: deploy with --build --push")
 		if image == "" {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -287,14 +286,4 @@ func fromSDKNode(n swarm.Node) Node {
 
 func fromSDKObject(id, name string, labels map[string]string, meta swarm.Meta) SwarmObject {
 	return SwarmObject{ID: id, Name: name, Labels: labels, CreatedAt: meta.CreatedAt}
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedStringKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
