@@ -143,7 +143,7 @@ func runDeploy(ctx context.Context, o *deployOptions) error {
 	}
 	// Bad values, and with --strict unsupported keys, are reported before
 	// anything is built or contacted.
-	d, err := deploy.Translate(p, deploy.TranslateOptions{Push: o.push})
+	d, err := deploy.Translate(p, deploy.TranslateOptions{Push: o.push, Build: o.build})
 	if err != nil {
 		return err
 	}
@@ -174,6 +174,7 @@ func runDeploy(ctx context.Context, o *deployOptions) error {
 		WaitTimeout:  time.Duration(o.waitTimeout) * time.Second,
 		Strict:       o.strict,
 		Push:         o.push,
+		Build:        o.build,
 		ResolveImage: o.resolveImage,
 		Auth:         creds.Auth,
 		SendAuth:     o.registryAuth,
