@@ -14,9 +14,13 @@ import (
 
 // Statuses of deploy's events that pkg/stack has no word for.
 const (
-	StatusUpdating  = "Updating"
-	StatusUpdated   = "Updated"
-	StatusCompleted = "Completed"
+	StatusUpdating  stack.Status = "Updating"
+	StatusUpdated   stack.Status = "Updated"
+	StatusCompleted stack.Status = "Completed"
+	StatusPushing   stack.Status = "Pushing"
+	StatusPushed    stack.Status = "Pushed"
+	StatusScaling   stack.Status = "Scaling"
+	StatusScaled    stack.Status = "Scaled"
 )
 
 // execution is the state of one run of a plan: the IDs of the secrets and
@@ -143,7 +147,7 @@ func (x *execution) waitDeps(ctx context.Context, op *Op, waiting *dependencyWai
 }
 
 // event reports a step of op.
-func (x *execution) event(op *Op, status string, done bool, text string) {
+func (x *execution) event(op *Op, status stack.Status, done bool, text string) {
 	e := stack.Event{Kind: op.Kind, Name: op.Name, Service: op.Key, Status: status, Done: done, Text: text}
 	if status == stack.StatusError {
 		e.Error, e.Text = text, ""
@@ -198,7 +202,7 @@ func (x *execution) run(ctx context.Context, op *Op) error {
 }
 
 // finish reports the end of op and returns err.
-func (x *execution) finish(op *Op, err error, status, text string) error {
+func (x *execution) finish(op *Op, err error, status stack.Status, text string) error {
 	if err != nil {
 		x.event(op, stack.StatusError, true, err.Error())
 		return err

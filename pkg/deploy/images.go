@@ -77,28 +77,28 @@ func (d *Deployer) images(ctx context.Context, desired *Desired, s *State, o Dep
 // pushed. A dry run pushes nothing and pins nothing.
 func (d *Deployer) push(ctx context.Context, key, ref string, o DeployOptions) (string, error) {
 	ev := stack.Event{Kind: stack.KindImage, Name: ref, Service: key}
-	status := func(st string, done bool, text string) {
+	status := func(st stack.Status, done bool, text string) {
 		e := ev
 		e.Status, e.Done, e.Text = st, done, text
 		d.emit(e)
 	}
-	status("Pushing", false, "")
+	status(StatusPushing, false, "")
 	if o.DryRun {
-		status("Pushed", true, "dry run")
+		status(StatusPushed, true, "dry run")
 		return ref, nil
 	}
 	auth, err := authFor(ctx, o, ref)
 	if err != nil {
 		return "", err
 	}
-	digest, err := d.eng.PushImage(ctx, ref, auth, func(line string) { status("Pushing", false, line) })
+	digest, err := d.eng.PushImage(ctx, ref, auth, func(line string) { status(StatusPushing, false, line) })
 	if err != nil {
 		e := ev
 		e.Status, e.Done, e.Error = stack.StatusError, true, "push failed"
 		d.emit(e)
 		return "", fmt.Errorf("service %q: %w", key, err)
 	}
-	status("Pushed", true, digest)
+	status(StatusPushed, true, digest)
 	return engine.PinImage(ref, digest)
 }
 

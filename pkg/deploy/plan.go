@@ -10,6 +10,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
+	"github.com/stack-orchestrator/stack/pkg/stack"
 )
 
 // Action is what an operation does to its object.
@@ -23,17 +24,17 @@ const (
 	Remove Action = "remove"
 )
 
-// Kinds of objects.
+// Kinds of objects: pkg/stack's, and the two only a swarm has.
 const (
-	KindService = "service"
-	KindNetwork = "network"
-	KindSecret  = "secret"
-	KindConfig  = "config"
+	KindService                    = stack.KindService
+	KindNetwork                    = stack.KindNetwork
+	KindSecret  stack.ResourceKind = "secret"
+	KindConfig  stack.ResourceKind = "config"
 )
 
 // Op is one operation of a plan.
 type Op struct {
-	Kind   string
+	Kind   stack.ResourceKind
 	Name   string // on the swarm
 	Key    string // in the stack file; "" for an object it no longer has
 	Action Action
@@ -55,7 +56,7 @@ type Op struct {
 }
 
 // OpID names an operation uniquely within its plan.
-func OpID(kind, name string) string { return kind + ":" + name }
+func OpID(kind stack.ResourceKind, name string) string { return string(kind) + ":" + name }
 
 // ID names o within its plan.
 func (o Op) ID() string { return OpID(o.Kind, o.Name) }
@@ -164,7 +165,7 @@ func (p *Plan) networks(d *Desired, s *State, o PlanOptions, objectOps map[strin
 
 // objects plans secrets or configs: create those that do not exist; a
 // named one (not named after its content) must not have changed.
-func (p *Plan) objects(kind string, want []Object, have []engine.SwarmObject, external map[string]string, objectOps map[string]bool) error {
+func (p *Plan) objects(kind stack.ResourceKind, want []Object, have []engine.SwarmObject, external map[string]string, objectOps map[string]bool) error {
 	byName := map[string]engine.SwarmObject{}
 	for _, h := range have {
 		byName[h.Name] = h
@@ -263,7 +264,7 @@ func replicas(n *uint64) string {
 // staleObjects removes the project's secrets or configs that the file no
 // longer names, once the services that used them have moved on. One that
 // a remaining service still uses is kept.
-func (p *Plan) staleObjects(kind string, want []Object, have []engine.SwarmObject, stays []*engine.Service, uses func(*engine.Service) []string) {
+func (p *Plan) staleObjects(kind stack.ResourceKind, want []Object, have []engine.SwarmObject, stays []*engine.Service, uses func(*engine.Service) []string) {
 	wanted := map[string]bool{}
 	for _, w := range want {
 		wanted[w.Name] = true

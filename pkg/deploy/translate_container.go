@@ -15,8 +15,8 @@ import (
 // The container each task of a service runs, its resources, networks and
 // ports.
 
-func (t *translation) container(s types.ServiceConfig, image string) (engine.ContainerSpec, error) {
-	c := engine.ContainerSpec{
+func (t *translation) container(s types.ServiceConfig, image string) (engine.TaskContainer, error) {
+	c := engine.TaskContainer{
 		Image:           image,
 		Labels:          namespaceLabels(t.p.Name, s.Labels),
 		Command:         s.Entrypoint,

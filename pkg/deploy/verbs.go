@@ -265,14 +265,14 @@ func (d *Deployer) Scale(ctx context.Context, project string, replicas map[strin
 	for _, key := range sortedKeys(replicas) {
 		s := byKey[key]
 		ev := stack.Event{Kind: KindService, Name: s.Name, Service: key}
-		ev.Status, ev.Text = "Scaling", fmt.Sprintf("%s -> %d", replicasText(s.Replicas), replicas[key])
+		ev.Status, ev.Text = StatusScaling, fmt.Sprintf("%s -> %d", replicasText(s.Replicas), replicas[key])
 		d.emit(ev)
 		if err := d.eng.ScaleService(ctx, s.ID, uint64(replicas[key])); err != nil {
 			ev.Status, ev.Done, ev.Error, ev.Text = stack.StatusError, true, err.Error(), ""
 			d.emit(ev)
 			return err
 		}
-		ev.Status, ev.Done = "Scaled", true
+		ev.Status, ev.Done = StatusScaled, true
 		d.emit(ev)
 	}
 	if !o.Wait {
@@ -324,7 +324,7 @@ func (d *Deployer) Remove(ctx context.Context, project string, o RemoveOptions) 
 	if len(state.Services)+len(state.Networks)+len(state.Secrets)+len(state.Configs) == 0 && !o.Volumes {
 		return []string{fmt.Sprintf("project %q has nothing on this swarm", project)}, nil
 	}
-	each := func(kind string, items []string, ids []string, remove func(context.Context, string) error) error {
+	each := func(kind stack.ResourceKind, items []string, ids []string, remove func(context.Context, string) error) error {
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(d.parallel)
 		for i := range items {

@@ -118,7 +118,7 @@ type ServiceSpec struct {
 	// MaxConcurrent bounds the tasks of a replicated job run at once.
 	MaxConcurrent *uint64 `json:"max_concurrent,omitempty"`
 
-	Container ContainerSpec  `json:"container"`
+	Container TaskContainer  `json:"container"`
 	Resources *Resources     `json:"resources,omitempty"`
 	Restart   *RestartPolicy `json:"restart,omitempty"`
 	Placement *Placement     `json:"placement,omitempty"`
@@ -133,8 +133,8 @@ type ServiceSpec struct {
 	Rollback *UpdateConfig `json:"rollback_config,omitempty"`
 }
 
-// ContainerSpec is the container every task of a service runs.
-type ContainerSpec struct {
+// TaskContainer is the container every task of a service runs.
+type TaskContainer struct {
 	Image           string            `json:"image"`
 	Labels          map[string]string `json:"labels,omitempty"`
 	Command         []string          `json:"command,omitempty"` // the entrypoint

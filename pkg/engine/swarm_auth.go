@@ -36,19 +36,6 @@ type dockerConfig struct {
 	CredHelpers map[string]string `json:"credHelpers"`
 }
 
-// ConfigDir is the docker CLI's config directory: $DOCKER_CONFIG, else
-// .docker in the home directory.
-func ConfigDir(getenv func(string) string) string {
-	if d := getenv("DOCKER_CONFIG"); d != "" {
-		return d
-	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	return filepath.Join(home, ".docker")
-}
-
 // LoadCredentials reads dir/config.json. A missing file means no logins.
 func LoadCredentials(dir string) (*Credentials, error) {
 	c := &Credentials{dir: dir}

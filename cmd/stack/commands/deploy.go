@@ -23,11 +23,15 @@ type swarmVerbs interface {
 	Remove(ctx context.Context, project string, o deploy.RemoveOptions) ([]string, error)
 }
 
-// connectSwarm returns the swarm verbs on the engine named by the
-// environment, reporting progress to sink, and a function to release
-// them.
+// connectSwarm returns the swarm verbs on the engine the command selects
+// (-H, --context, DOCKER_HOST, ...), reporting progress to sink, and a
+// function to release them.
 func (c *cli) connectSwarm(sink stack.Sink) (swarmVerbs, func(), error) {
-	eng, err := engine.NewDocker()
+	t, err := engine.Resolve(c.engineSelection())
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.NewDockerFor(t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +59,6 @@ type deployOptions struct {
 	prune         bool
 	wait          bool
 	waitTimeout   int
-	strict        bool
 	resolveImage  string
 	registryAuth  bool
 	force         bool
@@ -78,7 +81,8 @@ the services whose settings changed, as a rolling update by their
 update_config, and says which settings changed.
 
 Keys a swarm cannot honour (container_name, privileged, devices, ...) are
-named in one warning; --strict makes it an error. See docs/swarm.md.`
+named in one warning; the global --strict makes it an error. See
+docs/swarm.md.`
 
 const deployExample = `  # Deploy (or update) the stack of the current directory, and wait for it
   stack deploy --wait
@@ -111,7 +115,6 @@ func newDeployCommand(c *cli) *cobra.Command {
 	f.BoolVar(&o.prune, "prune", false, "Remove services that are no longer in the stack file")
 	f.BoolVar(&o.wait, "wait", false, "Wait until every service runs (healthy where it has a health check) or, for a job, has completed")
 	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds of the deploy with --wait")
-	f.BoolVar(&o.strict, "strict", false, "Fail, before changing anything, when the stack file has keys a swarm cannot honour")
 	f.StringVar(&o.resolveImage, "resolve-image", deploy.ResolveAlways, `Ask the registry for the digest of each image ("always"|"changed"|"never")`)
 	f.BoolVar(&o.registryAuth, "with-registry-auth", true, "Send the registry credentials of the docker config to the swarm, so that every node can pull")
 	f.BoolVar(&o.force, "force", false, "Update every service, also those whose settings did not change")
@@ -147,10 +150,14 @@ func runDeploy(ctx context.Context, o *deployOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.strict && len(d.Warnings) > 0 {
+	if o.global.strict && len(d.Warnings) > 0 {
 		return fmt.Errorf("%w: %s", deploy.ErrStrict, deploy.WarningText(d.Warnings))
 	}
-	creds, err := engine.LoadCredentials(engine.ConfigDir(o.getenv))
+	target, err := engine.Resolve(o.engineSelection())
+	if err != nil {
+		return err
+	}
+	creds, err := engine.LoadCredentials(target.ConfigDir)
 	if err != nil {
 		return err
 	}
@@ -172,7 +179,7 @@ func runDeploy(ctx context.Context, o *deployOptions) error {
 		Force:        o.force,
 		Wait:         o.wait,
 		WaitTimeout:  time.Duration(o.waitTimeout) * time.Second,
-		Strict:       o.strict,
+		Strict:       o.global.strict,
 		Push:         o.push,
 		Build:        o.build,
 		ResolveImage: o.resolveImage,
