@@ -678,8 +678,10 @@ func testSwarmVerbs(t *testing.T, bin string, c *swarmCluster) {
 services:
   broken:
     image: %s
-    command: ["sh", "-c", "echo about-to-fail; exit 3"]
+    command: ["sh", "-c", "echo about-to-fail; sleep 1; exit 3"]
     restart: "no"
+    # Not running before it is healthy: it fails first, every time.
+    healthcheck: {test: ["CMD", "true"], interval: 30s}
   nowhere:
     image: %s
     command: ["sleep", "60"]
