@@ -344,9 +344,21 @@ up() {
 # their containerd, shims, port proxies and the registry, whose command
 # lines name DIR, and the processes in the engines' cgroups (containers).
 ours() {
-	local id="$1" f
-	ps -eo pid=,comm=,args= | awk -v d="$DIR/" '
-		$2 ~ /^(unshare|nsenter|dockerd|containerd|containerd-shim.*|docker-proxy|docker-registry)$/ && index($0, d) > 0 {print $1}'
+	local id="$1" f pid comm
+	# Builtins only, but for the few candidates: a machine may run
+	# hundreds of processes (and may lack ps).
+	for f in /proc/[0-9]*/comm; do
+		read -r comm <"$f" 2>/dev/null || continue
+		case "$comm" in
+		unshare | nsenter | dockerd | containerd | containerd-shim* | docker-proxy | docker-registry) ;;
+		*) continue ;;
+		esac
+		pid="${f#/proc/}"
+		pid="${pid%/comm}"
+		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DIR/"; then
+			echo "$pid"
+		fi
+	done
 	[ -n "$id" ] || return 0
 	for f in /sys/fs/cgroup/*/stksw"$id"-n*/cgroup.procs /sys/fs/cgroup/*/stksw"$id"-n*/*/cgroup.procs; do
 		[ -f "$f" ] && cat "$f" 2>/dev/null
