@@ -257,6 +257,24 @@ func (c *swarmCluster) node(t *testing.T, n int, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// nodeTo stops or starts (op: stop-node, start-node) node n's engine with
+// swarm.sh and waits until the manager sees the node in status (Down,
+// Ready).
+func (c *swarmCluster) nodeTo(t *testing.T, op string, n int, status string) {
+	t.Helper()
+	script := filepath.Join(mustAbs(t, repoRoot), "scripts", "swarm.sh")
+	if out, err := exec.Command("bash", script, op, c.dir, fmt.Sprint(n)).CombinedOutput(); err != nil {
+		t.Fatalf("swarm.sh %s %d: %v\n%s", op, n, err, out)
+	}
+	want := fmt.Sprintf("node%d %s", n, status)
+	eventually(t, 90*time.Second, want, func() string {
+		if out := c.node(t, 1, "node", "ls", "--format", "{{.Hostname}} {{.Status}}"); !strings.Contains(out, want) {
+			return out
+		}
+		return ""
+	})
+}
+
 // swarmTask is one line of stack ps --swarm --format json.
 type swarmTask struct {
 	Name, Service, Node, NodeAddr, DesiredState, CurrentState, Error string
@@ -499,18 +517,8 @@ func testSwarmCluster(t *testing.T, bin string, c *swarmCluster) {
 	// A worker's engine stops: its tasks move to the other nodes, and a
 	// deploy of the same file waits until they run.
 	lost := c.env["SWARM_NODE3_ADDR"]
-	script := filepath.Join(mustAbs(t, repoRoot), "scripts", "swarm.sh")
-	if out, err := exec.Command("bash", script, "stop-node", c.dir, "3").CombinedOutput(); err != nil {
-		t.Fatalf("swarm.sh stop-node: %v\n%s", err, out)
-	}
 	// The manager notices when the node misses its heartbeats.
-	eventually(t, 90*time.Second, "node 3 down", func() string {
-		out := c.node(t, 1, "node", "ls", "--format", "{{.Hostname}} {{.Status}}")
-		if !strings.Contains(out, "node3 Down") {
-			return out
-		}
-		return ""
-	})
+	c.nodeTo(t, "stop-node", 3, "Down")
 	r.ok(4*time.Minute, "deploy", "--wait", "--wait-timeout", "200")
 	web = r.tasks("web")
 	if len(web) != 3 {
@@ -522,16 +530,7 @@ func testSwarmCluster(t *testing.T, bin string, c *swarmCluster) {
 		}
 		get(t, fmt.Sprintf("http://%s:%d/", task.NodeAddr, task.Publishers[0].Published))
 	}
-	if out, err := exec.Command("bash", script, "start-node", c.dir, "3").CombinedOutput(); err != nil {
-		t.Fatalf("swarm.sh start-node: %v\n%s", err, out)
-	}
-	eventually(t, 90*time.Second, "node 3 back in the swarm", func() string {
-		out := c.node(t, 1, "node", "ls", "--format", "{{.Hostname}} {{.Status}}")
-		if !strings.Contains(out, "node3 Ready") {
-			return out
-		}
-		return ""
-	})
+	c.nodeTo(t, "start-node", 3, "Ready")
 
 	// Taken down: nothing of the project on any node.
 	r.ok(3*time.Minute, "down", "--swarm")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -302,16 +303,36 @@ func listObjects(m map[string]engine.SwarmObject, flt engine.ObjectFilter) []eng
 	var out []engine.SwarmObject
 	for _, name := range sortedKeys(m) {
 		o := m[name]
-		if flt.Namespace != "" && o.Labels[engine.LabelStackNamespace] == flt.Namespace {
+		if flt.Namespace != "" && o.Labels[engine.LabelStackNamespace] == flt.Namespace || slices.Contains(flt.Names, name) {
 			out = append(out, o)
-		}
-		for _, n := range flt.Names {
-			if n == name {
-				out = append(out, o)
-			}
 		}
 	}
 	return out
+}
+
+// createObject records and stores a secret or config in m.
+func (f *fakeSwarm) createObject(method string, m map[string]engine.SwarmObject, o engine.ObjectSpec) (string, error) {
+	if err := f.record(method, o.Name); err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	obj := engine.SwarmObject{ID: f.id("obj"), Name: o.Name, Labels: o.Labels}
+	m[o.Name] = obj
+	return obj.ID, nil
+}
+
+// removeObject removes the secret or config id from m.
+func (f *fakeSwarm) removeObject(method string, m map[string]engine.SwarmObject, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for name, o := range m {
+		if o.ID == id {
+			f.calls = append(f.calls, method+" "+name)
+			delete(m, name)
+		}
+	}
+	return nil
 }
 
 func (f *fakeSwarm) ListSecrets(_ context.Context, flt engine.ObjectFilter) ([]engine.SwarmObject, error) {
@@ -321,26 +342,11 @@ func (f *fakeSwarm) ListSecrets(_ context.Context, flt engine.ObjectFilter) ([]e
 }
 
 func (f *fakeSwarm) CreateSecret(_ context.Context, o engine.ObjectSpec) (string, error) {
-	if err := f.record("CreateSecret", o.Name); err != nil {
-		return "", err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	obj := engine.SwarmObject{ID: f.id("sec"), Name: o.Name, Labels: o.Labels}
-	f.secrets[o.Name] = obj
-	return obj.ID, nil
+	return f.createObject("CreateSecret", f.secrets, o)
 }
 
 func (f *fakeSwarm) RemoveSecret(_ context.Context, id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for name, o := range f.secrets {
-		if o.ID == id {
-			f.calls = append(f.calls, "RemoveSecret "+name)
-			delete(f.secrets, name)
-		}
-	}
-	return nil
+	return f.removeObject("RemoveSecret", f.secrets, id)
 }
 
 func (f *fakeSwarm) ListConfigs(_ context.Context, flt engine.ObjectFilter) ([]engine.SwarmObject, error) {
@@ -350,26 +356,11 @@ func (f *fakeSwarm) ListConfigs(_ context.Context, flt engine.ObjectFilter) ([]e
 }
 
 func (f *fakeSwarm) CreateConfig(_ context.Context, o engine.ObjectSpec) (string, error) {
-	if err := f.record("CreateConfig", o.Name); err != nil {
-		return "", err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	obj := engine.SwarmObject{ID: f.id("cfg"), Name: o.Name, Labels: o.Labels}
-	f.configs[o.Name] = obj
-	return obj.ID, nil
+	return f.createObject("CreateConfig", f.configs, o)
 }
 
 func (f *fakeSwarm) RemoveConfig(_ context.Context, id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for name, o := range f.configs {
-		if o.ID == id {
-			f.calls = append(f.calls, "RemoveConfig "+name)
-			delete(f.configs, name)
-		}
-	}
-	return nil
+	return f.removeObject("RemoveConfig", f.configs, id)
 }
 
 func (f *fakeSwarm) ResolveImage(_ context.Context, ref, _ string) (string, error) {

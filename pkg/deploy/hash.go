@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"sort"
 	"strings"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
@@ -121,32 +120,4 @@ func withHashes(s engine.ServiceSpec) engine.ServiceSpec {
 	labels[LabelFields] = fields
 	s.Labels = labels
 	return s
-}
-
-// changedGroups compares two LabelFields values and returns the groups
-// whose hash differs, or that only one of them has, sorted.
-func changedGroups(old, cur string) []string {
-	parse := func(s string) map[string]string {
-		m := map[string]string{}
-		for _, p := range strings.Split(s, ",") {
-			if k, v, ok := strings.Cut(p, "="); ok {
-				m[k] = v
-			}
-		}
-		return m
-	}
-	a, b := parse(old), parse(cur)
-	var out []string
-	for k, v := range b {
-		if a[k] != v {
-			out = append(out, k)
-		}
-	}
-	for k := range a {
-		if _, ok := b[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -228,7 +228,7 @@ func serviceOp(d *Desired, svc *Service, cur *engine.Service, o PlanOptions, obj
 	case cur.Labels[LabelHash] == "":
 		reasons = append(reasons, "not deployed by stack: its spec is replaced")
 	case cur.Labels[LabelHash] != svc.Spec.Labels[LabelHash]:
-		reasons = append(reasons, "changed: "+strings.Join(changedGroups(cur.Labels[LabelFields], svc.Spec.Labels[LabelFields]), ", "))
+		reasons = append(reasons, "changed: "+strings.Join(engine.DiffFields(cur.Labels[LabelFields], svc.Spec.Labels[LabelFields]), ", "))
 	}
 	if !sameReplicas(cur, svc.Spec) {
 		reasons = append(reasons, fmt.Sprintf("replicas %s -> %s (scaled since the last deploy)", replicas(cur.Replicas), replicas(svc.Spec.Replicas)))

@@ -1,8 +1,10 @@
 package deploy
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -324,15 +326,8 @@ func (t *translation) ports(s types.ServiceConfig) []engine.PortConfig {
 		}
 		out = append(out, pc)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Target != b.Target {
-			return a.Target < b.Target
-		}
-		if a.Published != b.Published {
-			return a.Published < b.Published
-		}
-		return a.Protocol < b.Protocol
+	slices.SortFunc(out, func(a, b engine.PortConfig) int {
+		return cmp.Or(cmp.Compare(a.Target, b.Target), cmp.Compare(a.Published, b.Published), cmp.Compare(a.Protocol, b.Protocol))
 	})
 	return out
 }

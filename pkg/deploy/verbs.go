@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -146,15 +147,8 @@ func (d *Deployer) Tasks(ctx context.Context, project string, o TasksOptions) ([
 		}
 		out = append(out, taskInfo(t, svc, key, nodeByID[t.NodeID]))
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Service != b.Service {
-			return a.Service < b.Service
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Since.After(b.Since)
+	slices.SortStableFunc(out, func(a, b TaskInfo) int {
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Name, b.Name), b.Since.Compare(a.Since))
 	})
 	return out, nil
 }

@@ -17,7 +17,12 @@ func (d *Docker) ListVolumes(ctx context.Context, project string) ([]Volume, err
 	if _, err := d.versionFor(ctx, op); err != nil { // see ListNetworks
 		return nil, err
 	}
-	args := filters.NewArgs(filters.Arg("label", LabelProject+"="+project))
+	return d.listVolumes(ctx, op, filters.NewArgs(filters.Arg("label", LabelProject+"="+project)))
+}
+
+// listVolumes returns the volumes args select, by name; op names the call
+// in errors.
+func (d *Docker) listVolumes(ctx context.Context, op string, args filters.Args) ([]Volume, error) {
 	resp, err := d.cli.VolumeList(ctx, volume.ListOptions{Filters: args})
 	if err != nil {
 		return nil, d.wrap(op, err)

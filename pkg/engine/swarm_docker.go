@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/docker/docker/api/types/events"
@@ -143,17 +145,9 @@ func (d *Docker) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	for _, t := range list {
 		out = append(out, fromSDKTask(t))
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		switch {
-		case a.ServiceID != b.ServiceID:
-			return a.ServiceID < b.ServiceID
-		case a.Slot != b.Slot:
-			return a.Slot < b.Slot
-		case a.NodeID != b.NodeID:
-			return a.NodeID < b.NodeID
-		}
-		return a.CreatedAt.After(b.CreatedAt)
+	slices.SortFunc(out, func(a, b Task) int {
+		return cmp.Or(cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Slot, b.Slot),
+			cmp.Compare(a.NodeID, b.NodeID), b.CreatedAt.Compare(a.CreatedAt))
 	})
 	return out, nil
 }

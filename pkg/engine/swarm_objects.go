@@ -8,7 +8,6 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/docker/api/types/volume"
 )
 
 // The swarm objects of Docker a stack deploys beside its services:
@@ -72,18 +71,7 @@ func (d *Docker) CreateOverlayNetwork(ctx context.Context, n OverlayNetwork) (Ne
 // ListStackVolumes returns the volumes of namespace on this engine's node
 // (a volume of a service exists on each node that ran one of its tasks).
 func (d *Docker) ListStackVolumes(ctx context.Context, namespace string) ([]Volume, error) {
-	resp, err := d.cli.VolumeList(ctx, volume.ListOptions{Filters: namespaceFilter(namespace)})
-	if err != nil {
-		return nil, d.wrap(fmt.Sprintf("list volumes of %q", namespace), err)
-	}
-	out := make([]Volume, 0, len(resp.Volumes))
-	for _, v := range resp.Volumes {
-		if v != nil {
-			out = append(out, fromVolume(*v))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return d.listVolumes(ctx, fmt.Sprintf("list volumes of %q", namespace), namespaceFilter(namespace))
 }
 
 // objectFilter selects the objects of f.Namespace, or those named in
@@ -101,16 +89,24 @@ func objectFilter(f ObjectFilter) filters.Args {
 
 // ListSecrets returns the secrets f selects, by name.
 func (d *Docker) ListSecrets(ctx context.Context, f ObjectFilter) ([]SwarmObject, error) {
+	return listObjects(ctx, d, "list secrets", f, func(ctx context.Context, args filters.Args) ([]swarm.Secret, error) {
+		return d.cli.SecretList(ctx, swarm.SecretListOptions{Filters: args})
+	}, func(s swarm.Secret) SwarmObject { return fromSDKObject(s.ID, s.Spec.Name, s.Spec.Labels, s.Meta) })
+}
+
+// listObjects lists secrets or configs (T) with list, as SwarmObjects.
+func listObjects[T any](ctx context.Context, d *Docker, op string, f ObjectFilter,
+	list func(context.Context, filters.Args) ([]T, error), conv func(T) SwarmObject) ([]SwarmObject, error) {
 	if f.Namespace == "" && len(f.Names) == 0 {
 		return nil, nil
 	}
-	list, err := d.cli.SecretList(ctx, swarm.SecretListOptions{Filters: objectFilter(f)})
+	items, err := list(ctx, objectFilter(f))
 	if err != nil {
-		return nil, d.wrap("list secrets", err)
+		return nil, d.wrap(op, err)
 	}
-	out := make([]SwarmObject, 0, len(list))
-	for _, s := range list {
-		out = append(out, fromSDKObject(s.ID, s.Spec.Name, s.Spec.Labels, s.Meta))
+	out := make([]SwarmObject, 0, len(items))
+	for _, it := range items {
+		out = append(out, conv(it))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -139,19 +135,9 @@ func (d *Docker) RemoveSecret(ctx context.Context, id string) error {
 
 // ListConfigs returns the configs f selects, by name.
 func (d *Docker) ListConfigs(ctx context.Context, f ObjectFilter) ([]SwarmObject, error) {
-	if f.Namespace == "" && len(f.Names) == 0 {
-		return nil, nil
-	}
-	list, err := d.cli.ConfigList(ctx, swarm.ConfigListOptions{Filters: objectFilter(f)})
-	if err != nil {
-		return nil, d.wrap("list configs", err)
-	}
-	out := make([]SwarmObject, 0, len(list))
-	for _, c := range list {
-		out = append(out, fromSDKObject(c.ID, c.Spec.Name, c.Spec.Labels, c.Meta))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return listObjects(ctx, d, "list configs", f, func(ctx context.Context, args filters.Args) ([]swarm.Config, error) {
+		return d.cli.ConfigList(ctx, swarm.ConfigListOptions{Filters: args})
+	}, func(c swarm.Config) SwarmObject { return fromSDKObject(c.ID, c.Spec.Name, c.Spec.Labels, c.Meta) })
 }
 
 // CreateConfig creates a config and returns its ID.
