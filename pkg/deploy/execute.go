@@ -319,8 +319,12 @@ func (d *Deployer) waitAll(ctx context.Context, w *watcher, names []string) erro
 		}()
 	}
 	wg.Wait()
-	if len(pending) == 0 {
+	switch {
+	case len(pending) == 0:
 		return nil
+	case errors.Is(ctx.Err(), context.Canceled):
+		// Interrupted: no report, the user knows.
+		return ctx.Err()
 	}
 	return w.report(ctx, sortedKeys(pending), reasons, ctx.Err() != nil)
 }
