@@ -451,7 +451,7 @@ push() {
 	if [ -n "${SWARM_REGISTRY_AUTH:-}" ]; then
 		local cfg
 		cfg="$(mktemp -d)"
-		printf '%s' "${SWARM_REGISTRY_AUTH#*:}" | DOCKER_CONFIG="$cfg" docker -H "$(node_host 1)" login -u "${SWARM_REGISTRY_AUTH%%:*}" --password-stdin "$reg" >/dev/null
+		printf '%s' "${SWARM_REGISTRY_AUTH#*:}" | DOCKER_CONFIG="$cfg" docker -H "$(node_host 1)" login -u "${SWARM_REGISTRY_AUTH%%:*}" --password-stdin "$reg" >/dev/null 2>&1
 		DOCKER_CONFIG="$cfg" dk 1 push -q "$ref" >/dev/null
 		rm -rf "$cfg"
 	else
