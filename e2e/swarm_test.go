@@ -294,8 +294,8 @@ func (r *swarmRun) tasks(service string) []swarmTask {
 	return ts
 }
 
-// get fetches url and returns its body; it retries for up to 30 s.
-func get(t *testing.T, url string) string {
+// swarmGet fetches url and returns its body; it retries for up to 30 s.
+func swarmGet(t *testing.T, url string) string {
 	t.Helper()
 	client := &http.Client{Timeout: 5 * time.Second}
 	var last error
@@ -448,10 +448,10 @@ func testSwarmCluster(t *testing.T, bin string, c *swarmCluster) {
 			t.Fatalf("task %s publishes no host port: %+v", task.Name, task)
 		}
 		url := fmt.Sprintf("http://%s:%d/", task.NodeAddr, task.Publishers[0].Published)
-		if body := get(t, url); !strings.HasPrefix(body, "hello from ") {
+		if body := swarmGet(t, url); !strings.HasPrefix(body, "hello from ") {
 			t.Fatalf("%s (task %s) answers %q, want the greeting", url, task.Name, body)
 		}
-		if body := get(t, fmt.Sprintf("http://%s:%d/built.txt", task.NodeAddr, task.Publishers[0].Published)); !strings.Contains(body, "built-by-stack") {
+		if body := swarmGet(t, fmt.Sprintf("http://%s:%d/built.txt", task.NodeAddr, task.Publishers[0].Published)); !strings.Contains(body, "built-by-stack") {
 			t.Fatalf("task %s does not run the built image: built.txt is %q", task.Name, body)
 		}
 	}
@@ -464,7 +464,7 @@ func testSwarmCluster(t *testing.T, bin string, c *swarmCluster) {
 	if len(api) != 1 || len(api[0].Publishers) == 0 {
 		t.Fatalf("api tasks: %+v", api)
 	}
-	if got := get(t, fmt.Sprintf("http://%s:%d/pw", api[0].NodeAddr, api[0].Publishers[0].Published)); got != secret {
+	if got := swarmGet(t, fmt.Sprintf("http://%s:%d/pw", api[0].NodeAddr, api[0].Publishers[0].Published)); got != secret {
 		t.Fatalf("api got %q from db, want the secret", got)
 	}
 	// db's task turned running (which a swarm does once it is healthy)
@@ -509,7 +509,7 @@ func testSwarmCluster(t *testing.T, bin string, c *swarmCluster) {
 	}
 	for _, task := range r.tasks("web") {
 		url := fmt.Sprintf("http://%s:%d/", task.NodeAddr, task.Publishers[0].Published)
-		if body := get(t, url); !strings.HasPrefix(body, "bonjour from ") {
+		if body := swarmGet(t, url); !strings.HasPrefix(body, "bonjour from ") {
 			t.Fatalf("%s answers %q after the update", url, body)
 		}
 	}
@@ -528,7 +528,7 @@ func testSwarmCluster(t *testing.T, bin string, c *swarmCluster) {
 		if task.NodeAddr == lost {
 			t.Fatalf("task %s still on the stopped node %s", task.Name, lost)
 		}
-		get(t, fmt.Sprintf("http://%s:%d/", task.NodeAddr, task.Publishers[0].Published))
+		swarmGet(t, fmt.Sprintf("http://%s:%d/", task.NodeAddr, task.Publishers[0].Published))
 	}
 	c.nodeTo(t, "start-node", 3, "Ready")
 
