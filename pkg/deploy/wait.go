@@ -20,8 +20,12 @@ import (
 // every waiter. Service and node events only make it look again at once.
 
 // DefaultPollInterval is the time between two looks at the swarm while
-// something waits.
-const DefaultPollInterval = 250 * time.Millisecond
+// something waits and the swarm changes; while it does not, the time
+// doubles up to maxPollInterval, to leave a busy manager alone.
+const (
+	DefaultPollInterval = 250 * time.Millisecond
+	maxPollInterval     = 2 * time.Second
+)
 
 // failLimit is how many tasks of a service may fail, with none running,
 // before a wait gives up on it rather than on its timeout; one is enough
@@ -121,6 +125,7 @@ func (w *watcher) start(ctx context.Context) (stop func()) {
 		defer wg.Done()
 		timer := time.NewTimer(0)
 		defer timer.Stop()
+		interval, last := w.interval, ""
 		for {
 			select {
 			case <-ctx.Done():
@@ -128,9 +133,15 @@ func (w *watcher) start(ctx context.Context) (stop func()) {
 			case <-timer.C:
 			case <-kicks:
 				timer.Stop()
+				last = "" // an event: look closely again
 			}
-			w.poll(ctx)
-			timer.Reset(w.interval)
+			switch fp := w.poll(ctx); {
+			case fp == last:
+				interval = min(2*interval, max(maxPollInterval, w.interval))
+			default:
+				interval, last = w.interval, fp
+			}
+			timer.Reset(interval)
 		}
 	}()
 	return func() {
@@ -142,11 +153,12 @@ func (w *watcher) start(ctx context.Context) (stop func()) {
 	}
 }
 
-// poll takes one snapshot and publishes it.
-func (w *watcher) poll(ctx context.Context) {
+// poll takes one snapshot, publishes it and returns its fingerprint
+// (what the states of services, tasks and nodes are).
+func (w *watcher) poll(ctx context.Context) string {
 	snap, err := w.look(ctx)
 	if ctx.Err() != nil {
-		return
+		return ""
 	}
 	w.mu.Lock()
 	if err == nil {
@@ -156,6 +168,27 @@ func (w *watcher) poll(ctx context.Context) {
 	close(w.next)
 	w.next = make(chan struct{})
 	w.mu.Unlock()
+	if err != nil {
+		return ""
+	}
+	return snap.fingerprint()
+}
+
+// fingerprint sums up the states of the snapshot: equal fingerprints mean
+// nothing a waiter looks at changed.
+func (s *snapshot) fingerprint() string {
+	var b strings.Builder
+	for _, name := range sortedKeys(s.services) {
+		svc := s.services[name]
+		fmt.Fprintf(&b, "%s %d %s %d %d;", svc.ID, svc.Version, svc.UpdateState, svc.Running, svc.Desired)
+		for _, t := range s.tasks[svc.ID] {
+			fmt.Fprintf(&b, "%s %s %s,", t.ID, t.State, t.DesiredState)
+		}
+	}
+	for _, id := range sortedKeys(s.nodes) {
+		b.WriteString(id + " " + s.nodes[id].State + ";")
+	}
+	return b.String()
 }
 
 func (w *watcher) look(ctx context.Context) (*snapshot, error) {
