@@ -64,6 +64,7 @@ type harness struct {
 	clock *fakeClock
 	rec   *recorder
 	done  chan error
+	agent *Agent
 }
 
 // start runs an agent for p on f from the clock's time (Monday 2 March
@@ -79,6 +80,7 @@ func start(t testing.TB, p *types.Project, f *enginefake.Engine, clock *fakeCloc
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.agent = a
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { h.done <- a.Run(ctx) }()
 	t.Cleanup(func() {
@@ -371,6 +373,14 @@ func TestADependencyStoppedOnPurposeStaysDown(t *testing.T) {
 	if err := f.StopContainer(context.Background(), "shop-db-1", nil); err != nil {
 		t.Fatal(err)
 	}
+	// The engine reports the stop right after the die; the fake clock must
+	// not jump past the grace period before the agent has seen it.
+	db, _ := f.Container("shop-db-1")
+	h.eventually("the agent saw the stop", func() bool {
+		h.agent.mu.Lock()
+		defer h.agent.mu.Unlock()
+		return h.agent.stopped[db.ID]
+	})
 	h.clock.Advance(time.Minute)
 	// Give supervision its chance to do the wrong thing.
 	h.eventually("a look after the stop", func() bool { return h.clock.Now().After(time.Time{}) })
