@@ -486,26 +486,32 @@ func statusLine(m jsonmessage.JSONMessage) string {
 	return line
 }
 
-// PullImage pulls ref and passes each status line to progress. The engine
-// reports a failed pull in the message stream: that is returned as an
-// error.
+// PullImage pulls ref with the credentials of the docker config for its
+// registry, and passes each status line to progress. The engine reports a
+// failed pull in the message stream: that is returned as an error, a
+// *RegistryError when the registry refused or could not be reached.
 func (d *Docker) PullImage(ctx context.Context, ref string, progress func(string)) error {
 	op := fmt.Sprintf("pull image %q", ref)
-	rc, err := d.cli.ImagePull(ctx, ref, image.PullOptions{})
+	a, err := d.registryAuth(ctx, ref)
 	if err != nil {
-		return d.wrap(op, err)
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	rc, err := d.cli.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: a.header})
+	if err != nil {
+		return a.classify("pull", ref, d.wrap(op, err))
 	}
 	defer rc.Close()
-	return readMessages(ctx, rc, op, func(m jsonmessage.JSONMessage) {
+	err = readMessages(ctx, rc, op, func(m jsonmessage.JSONMessage) {
 		if progress != nil && m.Status != "" {
 			progress(statusLine(m))
 		}
 	})
+	return a.classify("pull", ref, err)
 }
 
 // readMessages decodes the engine's JSON message stream r (of a pull or a
 // push) until it ends, calling each for every message. A message that
-// carries an error ends it with that error, after op.
+// carries an error ends it with that error, a *streamError after op.
 func readMessages(ctx context.Context, r io.Reader, op string, each func(jsonmessage.JSONMessage)) error {
 	dec := json.NewDecoder(r)
 	for {
@@ -524,8 +530,15 @@ func readMessages(ctx context.Context, r io.Reader, op string, each func(jsonmes
 			if m.Error != nil && m.Error.Message != "" {
 				msg = m.Error.Message
 			}
-			return fmt.Errorf("%s: %s", op, strings.TrimSpace(msg))
+			return &streamError{op: op, msg: strings.TrimSpace(msg)}
 		}
 		each(m)
 	}
 }
+
+// streamError is the error a pull or push reported in its message stream.
+type streamError struct {
+	op, msg string
+}
+
+func (e *streamError) Error() string { return e.op + ": " + e.msg }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/moby/term"
 )
 
 // Exec runs a process in a running container. The process's streams are
@@ -105,14 +107,25 @@ func (d *Docker) execExitCode(ctx context.Context, execID, op string) (int, erro
 
 // AttachContainer attaches s to a container's streams. The output is copied
 // from now on, in the background; the returned wait blocks until it ends.
+// With s.DetachKeys, standard input is watched for them (and the engine
+// told of them too, as the docker CLI does).
 func (d *Docker) AttachContainer(ctx context.Context, id string, s Streams) (func() error, error) {
 	op := fmt.Sprintf("attach to container %q", d.names.of(id))
-	resp, err := d.cli.ContainerAttach(ctx, id, container.AttachOptions{
+	opts := container.AttachOptions{
 		Stream: true,
 		Stdin:  s.Stdin != nil,
 		Stdout: true,
 		Stderr: true,
-	})
+	}
+	if s.DetachKeys != "" && s.Stdin != nil {
+		keys, err := term.ToBytes(s.DetachKeys)
+		if err != nil {
+			return nil, fmt.Errorf("%s: invalid detach keys %q: %w", op, s.DetachKeys, err)
+		}
+		opts.DetachKeys = s.DetachKeys
+		s.Stdin = term.NewEscapeProxy(s.Stdin, keys)
+	}
+	resp, err := d.cli.ContainerAttach(ctx, id, opts)
 	if err != nil {
 		return nil, d.wrap(op, err)
 	}
@@ -122,10 +135,14 @@ func (d *Docker) AttachContainer(ctx context.Context, id string, s Streams) (fun
 		done <- pump(ctx, resp, s)
 	}()
 	return func() error {
-		if err := <-done; err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+		err := <-done
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, ErrDetached):
+			return ErrDetached
 		}
-		return nil
+		return fmt.Errorf("%s: %w", op, err)
 	}, nil
 }
 
@@ -136,9 +153,10 @@ func (d *Docker) ResizeContainer(ctx context.Context, id string, size TermSize) 
 }
 
 // pump copies s.Stdin to a hijacked connection and its output to s.Stdout
-// and s.Stderr until the output ends or ctx ends (which closes the
-// connection). The stdin copy is not waited for: it may be blocked on a read
-// nothing can interrupt; it ends at its next read or write.
+// and s.Stderr until the output ends, the detach keys are read from
+// s.Stdin (ErrDetached), or ctx ends (which closes the connection). The
+// stdin copy is not waited for: it may be blocked on a read nothing can
+// interrupt; it ends at its next read or write.
 func pump(ctx context.Context, resp types.HijackedResponse, s Streams) error {
 	stdout, stderr := s.Stdout, s.Stderr
 	if stdout == nil {
@@ -147,9 +165,14 @@ func pump(ctx context.Context, resp types.HijackedResponse, s Streams) error {
 	if stderr == nil {
 		stderr = io.Discard
 	}
+	detached := make(chan struct{})
 	if s.Stdin != nil {
 		go func() {
-			_, _ = io.Copy(resp.Conn, s.Stdin)
+			_, err := io.Copy(resp.Conn, s.Stdin)
+			if _, ok := err.(term.EscapeError); ok {
+				close(detached)
+				return
+			}
 			_ = resp.CloseWrite()
 		}()
 	}
@@ -166,6 +189,10 @@ func pump(ctx context.Context, resp types.HijackedResponse, s Streams) error {
 	select {
 	case err := <-out:
 		return err
+	case <-detached:
+		resp.Close()
+		<-out
+		return ErrDetached
 	case <-ctx.Done():
 		resp.Close()
 		<-out

@@ -94,6 +94,14 @@ type Engine interface {
 	Builder
 	// Executor runs processes in containers and attaches to them (exec.go).
 	Executor
+	// Copier copies files in and out of containers (copy.go).
+	Copier
+	// Monitor samples containers' resource usage (stats.go).
+	Monitor
+	// Snapshotter commits, exports and diffs containers (commit.go).
+	Snapshotter
+	// Publisher pushes images to registries (push.go).
+	Publisher
 }
 
 // Info describes the engine a client talks to.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"io"
 )
 
@@ -38,7 +39,16 @@ type Streams struct {
 	// TTY tells that the process has a terminal: its output is then one
 	// raw stream.
 	TTY bool
+	// DetachKeys, with Stdin, is a key sequence in docker's notation
+	// ("ctrl-p,ctrl-q") that ends an attachment without stopping the
+	// container: its wait then returns ErrDetached. Only AttachContainer
+	// reads it.
+	DetachKeys string
 }
+
+// ErrDetached ends an attachment that the user left with the detach keys;
+// its text is the docker CLI's.
+var ErrDetached = errors.New("read escape sequence")
 
 // ExecRequest is one process to run in a container (docker exec).
 type ExecRequest struct {
