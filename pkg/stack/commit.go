@@ -32,8 +32,8 @@ type CommitOptions struct {
 
 // Commit creates an image from the filesystem changes of a service's
 // container (running or not, one-off containers after the service's own)
-// and returns the image's ID, which it also reports as the container's
-// event text ("Committed as sha256:...").
+// and returns the image's ID, which it also reports in the container's
+// last event ("Committed", text "as sha256:...").
 func (s *Stack) Commit(ctx context.Context, project string, o CommitOptions) (string, error) {
 	c, err := s.pickContainer(ctx, project, o.Service, o.Index, true)
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Stack) Commit(ctx context.Context, project string, o CommitOptions) (st
 			s.emit(ev)
 			return "", fmt.Errorf("service %q: %w", o.Service, err)
 		}
-		ev.Text = "Committed as " + id
+		ev.Text = "as " + id
 	}
 	ev.Status, ev.Done = StatusCommitted, true
 	s.emit(ev)

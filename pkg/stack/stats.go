@@ -135,11 +135,9 @@ func (s *Stack) statsStream(ctx context.Context, project string, o StatsOptions,
 	if interval <= 0 {
 		interval = 500 * time.Millisecond
 	}
+	// The first call comes with the first tick, when samples have come.
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	if err := fn(statsList(tracked)); err != nil {
-		return err
-	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -50,14 +50,9 @@ func (v *imageVerbs) Run(_ context.Context, p *types.Project, o stack.RunOptions
 // runImages runs args on h with imageVerbs and returns the exit code.
 func runImages(h *harness, v *imageVerbs, args ...string) int {
 	h.t.Helper()
-	h.stdout.Reset()
-	h.stderr.Reset()
-	c := h.cli()
-	c.newVerbs = func(sink stack.Sink, parallel int) (verbs, func(), error) {
+	return h.runVerbs(v, func(sink stack.Sink, parallel int) {
 		v.fakeVerbs.sink, v.fakeVerbs.parallel = sink, parallel
-		return v, nil, nil
-	}
-	return run(context.Background(), c, args, h.sigs, func(code int) { h.exited <- code })
+	}, args...)
 }
 
 const buildFile = `name: shop

@@ -127,6 +127,22 @@ func (h *harness) run(args ...string) int {
 	return run(context.Background(), h.cli(), args, h.sigs, func(code int) { h.exited <- code })
 }
 
+// runVerbs is run with v as the verbs of every connection; hook, when not
+// nil, is told the sink and parallelism of each.
+func (h *harness) runVerbs(v verbs, hook func(sink stack.Sink, parallel int), args ...string) int {
+	h.t.Helper()
+	h.stdout.Reset()
+	h.stderr.Reset()
+	c := h.cli()
+	c.newVerbs = func(sink stack.Sink, parallel int) (verbs, func(), error) {
+		if hook != nil {
+			hook(sink, parallel)
+		}
+		return v, nil, nil
+	}
+	return run(context.Background(), c, args, h.sigs, func(code int) { h.exited <- code })
+}
+
 const shopFile = `name: shop
 services:
   db:

@@ -49,11 +49,7 @@ func (f *everydayVerbs) Kill(_ context.Context, _ string, _ *types.Project, o st
 
 func runEveryday(h *harness, v *everydayVerbs, args ...string) int {
 	h.t.Helper()
-	h.stdout.Reset()
-	h.stderr.Reset()
-	c := h.cli()
-	c.newVerbs = func(sink stack.Sink, parallel int) (verbs, func(), error) { return v, nil, nil }
-	return run(context.Background(), c, args, h.sigs, func(code int) { h.exited <- code })
+	return h.runVerbs(v, nil, args...)
 }
 
 func TestLogsFlags(t *testing.T) {

@@ -1,14 +1,11 @@
 package display
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 	"time"
 
 	units "github.com/docker/go-units"
@@ -80,45 +77,14 @@ func NewPsRows(cs []engine.Container, now time.Time) []PsRow {
 }
 
 // WritePs writes rows in format: "table" (the default), "json" (one object
-// per line, as Compose does) or a Go template executed per container.
+// per line, as Compose does), or a Go template executed per container
+// ("table TEMPLATE" adds a header), as writeFormatted does.
 func WritePs(w io.Writer, format string, rows []PsRow) error {
-	switch format {
-	case "", PsTable:
-		cells := make([][]string, len(rows))
-		for i, r := range rows {
-			cells[i] = []string{r.Name, r.Image, r.Service, r.RunningFor, r.Status, r.Ports}
-		}
-		return writeTable(w, []string{"NAME", "IMAGE", "SERVICE", "CREATED", "STATUS", "PORTS"}, cells)
-	case PsJSON:
-		enc := json.NewEncoder(w)
-		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	tmpl, err := template.New("format").Funcs(template.FuncMap{
-		"json": func(v any) (string, error) {
-			b, err := json.Marshal(v)
-			return string(b), err
-		},
-		"join":  strings.Join,
-		"upper": strings.ToUpper,
-		"lower": strings.ToLower,
-	}).Parse(format)
-	if err != nil {
-		return fmt.Errorf("invalid --format template: %w", err)
-	}
-	for _, r := range rows {
-		if err := tmpl.Execute(w, r); err != nil {
-			return fmt.Errorf("--format template: %w", err)
-		}
-		if _, err := io.WriteString(w, "\n"); err != nil {
-			return err
-		}
-	}
-	return nil
+	header := []string{"NAME", "IMAGE", "SERVICE", "CREATED", "STATUS", "PORTS"}
+	headers := map[string]string{"RunningFor": "CREATED", "CreatedAt": "CREATED AT"}
+	return writeFormatted(w, format, header, headers, rows, func(r PsRow) []string {
+		return []string{r.Name, r.Image, r.Service, r.RunningFor, r.Status, r.Ports}
+	})
 }
 
 func shortID(id string) string {
