@@ -30,6 +30,23 @@ const repoRoot = ".."
 // TestScripts runs every testdata/*.txtar script against the Docker Engine
 // with a freshly built stack binary.
 func TestScripts(t *testing.T) {
+	runScripts(t, scriptGroup{dir: "testdata"})
+}
+
+// scriptGroup is a directory of scripts run by one test, with the script
+// commands and environment its scripts need beyond the common ones.
+type scriptGroup struct {
+	dir string
+	// cmds are added to commands().
+	cmds map[string]func(ts *testscript.TestScript, neg bool, args []string)
+	// env is set in every script of the group.
+	env map[string]string
+}
+
+// runScripts runs the scripts of g in parallel subtests, each with its
+// own project, skipping (or, with STACK_E2E_REQUIRED, failing) when no
+// engine answers.
+func runScripts(t *testing.T, g scriptGroup) {
 	if testing.Short() {
 		t.Skip("end-to-end tests skipped in -short mode")
 	}
@@ -50,10 +67,20 @@ func TestScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	cmds := commands(bin, limit)
+	for name, cmd := range g.cmds {
+		cmds[name] = cmd
+	}
+	setup := setupScript(filepath.Dir(bin), repo)
 	p := testscript.Params{
-		Dir:                "testdata",
-		Setup:              setupScript(filepath.Dir(bin), repo),
-		Cmds:               commands(bin, limit),
+		Dir: g.dir,
+		Setup: func(env *testscript.Env) error {
+			for k, v := range g.env {
+				env.Setenv(k, v)
+			}
+			return setup(env)
+		},
+		Cmds:               cmds,
 		RequireUniqueNames: true,
 	}
 	if dir := os.Getenv("STACK_E2E_WORKDIR"); dir != "" {
@@ -243,6 +270,19 @@ func cleanupProject(t testscript.T, project string) {
 			removed = append(removed, "volume "+f[0])
 			if _, err := docker(ctx, "volume", "rm", "-f", f[0]); err != nil {
 				errorf(t, "cleanup %s: remove volume %s: %v", project, f[0], err)
+			}
+		}
+	}
+	// Images a script built, committed or pulled under its project's name.
+	out, err = docker(ctx, "images", "--format", "{{.Repository}}:{{.Tag}}")
+	if err != nil {
+		errorf(t, "cleanup %s: list images: %v", project, err)
+	}
+	for _, f := range rows(out, 1) {
+		if strings.Contains(f[0], project) {
+			removed = append(removed, "image "+f[0])
+			if _, err := docker(ctx, "rmi", "-f", f[0]); err != nil {
+				errorf(t, "cleanup %s: remove image %s: %v", project, f[0], err)
 			}
 		}
 	}

@@ -7,7 +7,9 @@ import (
 
 // Copier is the part of Engine that copies files and directories between
 // containers and this machine (cp), as tar streams through the API: nothing
-// is staged in a temporary copy.
+// is staged in a temporary copy. Like those of Monitor and Snapshotter, its
+// errors name the operation and paths but not the container, whose name
+// the caller adds.
 type Copier interface {
 	// CopyToContainer copies r.Local (a file or directory of this machine,
 	// or with r.Local "-" the tar stream r.In) to r.Path in container id,

@@ -1,4 +1,5 @@
-// Commit, export and filesystem changes of Docker containers.
+// Commit, export and filesystem changes of Docker containers. Errors name
+// the operation, not the container: the caller knows its name.
 
 package engine
 
@@ -20,14 +21,14 @@ func (d *Docker) CommitContainer(ctx context.Context, id string, r CommitRequest
 		Pause:     r.Pause,
 	})
 	if err != nil {
-		return "", d.wrap(fmt.Sprintf("commit container %q", id), err)
+		return "", d.wrap("commit", err)
 	}
 	return resp.ID, nil
 }
 
 // ExportContainer streams a container's filesystem to w.
 func (d *Docker) ExportContainer(ctx context.Context, id string, w io.Writer) error {
-	op := fmt.Sprintf("export container %q", id)
+	op := "export"
 	rc, err := d.cli.ContainerExport(ctx, id)
 	if err != nil {
 		return d.wrap(op, err)
@@ -46,7 +47,7 @@ func (d *Docker) ExportContainer(ctx context.Context, id string, w io.Writer) er
 func (d *Docker) ContainerChanges(ctx context.Context, id string) ([]Change, error) {
 	list, err := d.cli.ContainerDiff(ctx, id)
 	if err != nil {
-		return nil, d.wrap(fmt.Sprintf("changes of container %q", id), err)
+		return nil, d.wrap("list changes", err)
 	}
 	out := make([]Change, 0, len(list))
 	for _, c := range list {

@@ -16,11 +16,12 @@ import (
 )
 
 // CopyToContainer copies a local file, directory or tar stream into a
-// container. The destination is stat-ed first (following a symbolic link
+// container. Errors name the paths, not the container: the caller knows
+// its name. The destination is stat-ed first (following a symbolic link
 // at its end) to decide, as docker cp does, whether the source lands in it
 // or takes its name; the source archive is rewritten on the fly for that.
 func (d *Docker) CopyToContainer(ctx context.Context, id string, r CopyRequest) error {
-	op := fmt.Sprintf("copy %s to container %q:%s", localName(r.Local), id, r.Path)
+	op := fmt.Sprintf("copy %s to %s", localName(r.Local), r.Path)
 	dst := archive.CopyInfo{Path: r.Path}
 	st, err := d.cli.ContainerStatPath(ctx, id, r.Path)
 	if err == nil && st.Mode&os.ModeSymlink != 0 {
@@ -77,7 +78,7 @@ func (d *Docker) CopyToContainer(ctx context.Context, id string, r CopyRequest) 
 // CopyFromContainer copies a container's file or directory to this
 // machine, or its tar stream to r.Out.
 func (d *Docker) CopyFromContainer(ctx context.Context, id string, r CopyRequest) error {
-	op := fmt.Sprintf("copy container %q:%s to %s", id, r.Path, localName(r.Local))
+	op := fmt.Sprintf("copy %s to %s", r.Path, localName(r.Local))
 	local := r.Local
 	if local != "-" {
 		var err error
@@ -138,7 +139,7 @@ func absLocal(p string) (string, error) {
 // localName is how errors name the local side.
 func localName(local string) string {
 	if local == "-" {
-		return "standard input/output"
+		return "a tar stream"
 	}
 	return local
 }

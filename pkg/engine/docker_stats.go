@@ -16,7 +16,7 @@ import (
 // ContainerStats reads the engine's stats stream of a container and passes
 // each sample, computed, to fn.
 func (d *Docker) ContainerStats(ctx context.Context, id string, stream bool, fn func(Stats) error) error {
-	op := fmt.Sprintf("stats of container %q", id)
+	op := "stats"
 	resp, err := d.cli.ContainerStats(ctx, id, stream)
 	if err != nil {
 		return d.wrap(op, err)

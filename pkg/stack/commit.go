@@ -49,7 +49,7 @@ func (s *Stack) Commit(ctx context.Context, project string, o CommitOptions) (st
 		if err != nil {
 			ev.Status, ev.Done, ev.Error = StatusError, true, err.Error()
 			s.emit(ev)
-			return "", fmt.Errorf("service %q: %w", o.Service, err)
+			return "", fmt.Errorf("container %q: %w", c.Name, err)
 		}
 		ev.Text = "as " + id
 	}

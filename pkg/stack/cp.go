@@ -123,7 +123,7 @@ func (s *Stack) copyOne(c engine.Container, text string, dryRun bool, do func() 
 		if err := do(); err != nil {
 			ev.Status, ev.Done, ev.Error = StatusError, true, err.Error()
 			s.emit(ev)
-			return err
+			return fmt.Errorf("container %q: %w", c.Name, err)
 		}
 	}
 	ev.Status, ev.Done = StatusCopied, true

@@ -18,7 +18,7 @@ func (s *Stack) Diff(ctx context.Context, project, service string, index int) ([
 	}
 	changes, err := s.engine.ContainerChanges(ctx, c.ID)
 	if err != nil {
-		return nil, fmt.Errorf("service %q: %w", service, err)
+		return nil, fmt.Errorf("container %q: %w", c.Name, err)
 	}
 	sort.SliceStable(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
 	return changes, nil

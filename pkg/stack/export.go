@@ -33,7 +33,7 @@ func (s *Stack) Export(ctx context.Context, project string, w io.Writer, o Expor
 		if err := s.engine.ExportContainer(ctx, c.ID, w); err != nil {
 			ev.Status, ev.Done, ev.Error = StatusError, true, err.Error()
 			s.emit(ev)
-			return fmt.Errorf("service %q: %w", o.Service, err)
+			return fmt.Errorf("container %q: %w", c.Name, err)
 		}
 	}
 	ev.Status, ev.Done = StatusExported, true

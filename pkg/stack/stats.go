@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -69,7 +70,10 @@ func (s *Stack) statsOnce(ctx context.Context, project string, o StatsOptions, f
 			if errors.Is(err, engine.ErrNotFound) {
 				return nil // removed since the list
 			}
-			return err
+			if err != nil {
+				return fmt.Errorf("container %q: %w", c.Name, err)
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
