@@ -102,6 +102,8 @@ type Engine interface {
 	Snapshotter
 	// Publisher pushes images to registries (push.go).
 	Publisher
+	// Pruner finds and removes a project's images (prune.go).
+	Pruner
 }
 
 // Info describes the engine a client talks to.

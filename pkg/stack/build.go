@@ -285,6 +285,12 @@ func missingImage(svc types.ServiceConfig, ref string, cause error) error {
 		if errors.Is(cause, context.Canceled) {
 			return cause
 		}
+		// The registry said no or was not there: that line says what to
+		// do, a hint about building would not.
+		var refused *engine.RegistryError
+		if errors.As(cause, &refused) {
+			return fmt.Errorf("service %q: %w", svc.Name, cause)
+		}
 		return fmt.Errorf("service %q: image %q: %w and could not be pulled (%v); %s", svc.Name, ref, ErrImageMissing, cause, hint)
 	}
 	return fmt.Errorf("service %q: image %q: %w (pull_policy never); %s", svc.Name, ref, ErrImageMissing, hint)

@@ -273,3 +273,39 @@ func TestCreateStartsNothing(t *testing.T) {
 		t.Errorf("started %q", got)
 	}
 }
+
+func TestDownImages(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	p := testProject("shop", map[string][]string{"db": nil, "web": nil, "gone": nil})
+	web := p.Services["web"]
+	web.Image, web.Build = "", &types.BuildConfig{Context: "."}
+	p.Services["web"] = web
+	f.images["shop-web"] = true
+	f.images["shop-old"] = true // built for a service no longer in the file
+	s := New(Options{Engine: f})
+	local, err := s.DownImages(ctx, "shop", p, RemoveImagesLocal)
+	if err != nil || !slices.Equal(local, []string{"shop-web"}) {
+		t.Errorf("local: %q, %v", local, err)
+	}
+	all, err := s.DownImages(ctx, "shop", p, RemoveImagesAll)
+	if err != nil || !slices.Equal(all, []string{"shop-web", "busybox"}) {
+		t.Errorf("all: %q, %v", all, err)
+	}
+	if nofile, err := s.DownImages(ctx, "shop", nil, RemoveImagesLocal); err != nil || !slices.Equal(nofile, []string{"shop-old", "shop-web"}) {
+		t.Errorf("without a file: %q, %v", nofile, err)
+	}
+	if _, err := s.DownImages(ctx, "shop", p, "some"); err == nil {
+		t.Error("no error for --rmi some")
+	}
+	// busybox is in use by a container: a warning, not an error.
+	if err := s.Up(ctx, p, UpOptions{Services: []string{"db"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveImages(ctx, []string{"shop-web", "busybox", "nosuch"}, false); err != nil {
+		t.Errorf("remove: %v", err)
+	}
+	if f.images["shop-web"] || !f.images["busybox"] {
+		t.Errorf("images left: %v", f.images)
+	}
+}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
 )
 
-// The Copier, Monitor, Snapshotter and Publisher parts of fakeEngine.
+// The Copier, Monitor, Snapshotter, Publisher and Pruner parts of
+// fakeEngine.
 // Copies record the container, paths and, for a tar stream, its length;
 // a running container's stats are fixed numbers; a commit makes the image
 // present; pushes succeed unless a failure is injected for "PublishImage
@@ -103,6 +106,39 @@ func (f *fakeEngine) PublishImage(_ context.Context, ref string, progress func(s
 	if progress != nil {
 		progress("The push refers to repository [" + ref + "]")
 	}
+	return nil
+}
+
+// ProjectImages takes the images named "<project>-<service>" (what the
+// fake builds) for those built for project.
+func (f *fakeEngine) ProjectImages(_ context.Context, project string) ([]engine.ProjectImage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []engine.ProjectImage
+	for ref := range f.images {
+		if svc, ok := strings.CutPrefix(ref, project+"-"); ok {
+			out = append(out, engine.ProjectImage{ID: "sha256:" + ref, Ref: ref, Service: svc})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
+	return out, nil
+}
+
+func (f *fakeEngine) RemoveImage(_ context.Context, ref string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.record("RemoveImage", ref); err != nil {
+		return err
+	}
+	if !f.images[ref] {
+		return fmt.Errorf("image %q: %w", ref, engine.ErrNotFound)
+	}
+	for _, c := range f.containers {
+		if c.c.Image == ref {
+			return fmt.Errorf("image %q is used by %s: %w", ref, c.c.Name, engine.ErrConflict)
+		}
+	}
+	delete(f.images, ref)
 	return nil
 }
 
