@@ -41,6 +41,10 @@ type scriptGroup struct {
 	cmds map[string]func(ts *testscript.TestScript, neg bool, args []string)
 	// env is set in every script of the group.
 	env map[string]string
+	// before, when set, prepares what the group's scripts share (a
+	// registry, an engine) once the engine is known to answer, and
+	// returns more of their environment.
+	before func(t *testing.T) map[string]string
 }
 
 // runScripts runs the scripts of g in parallel subtests, each with its
@@ -66,6 +70,15 @@ func runScripts(t *testing.T, g scriptGroup) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	env := map[string]string{}
+	for k, v := range g.env {
+		env[k] = v
+	}
+	if g.before != nil {
+		for k, v := range g.before(t) {
+			env[k] = v
+		}
+	}
 
 	cmds := commands(bin, limit)
 	for name, cmd := range g.cmds {
@@ -74,11 +87,16 @@ func runScripts(t *testing.T, g scriptGroup) {
 	setup := setupScript(filepath.Dir(bin), repo)
 	p := testscript.Params{
 		Dir: g.dir,
-		Setup: func(env *testscript.Env) error {
-			for k, v := range g.env {
-				env.Setenv(k, v)
+		Setup: func(e *testscript.Env) error {
+			if err := setup(e); err != nil {
+				return err
 			}
-			return setup(env)
+			// After the common setup: the group may override DOCKER_HOST
+			// or DOCKER_CONFIG.
+			for k, v := range env {
+				e.Setenv(k, v)
+			}
+			return nil
 		},
 		Cmds:               cmds,
 		RequireUniqueNames: true,
