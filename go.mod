@@ -11,6 +11,7 @@ require (
 	github.com/docker/docker v28.5.2+incompatible
 	github.com/docker/go-connections v0.4.0
 	github.com/docker/go-units v0.5.0
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/mattn/go-shellwords v1.0.12
 	github.com/moby/go-archive v0.1.0
 	github.com/moby/patternmatcher v0.6.1

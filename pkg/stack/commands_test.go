@@ -285,14 +285,14 @@ func TestDownImages(t *testing.T) {
 	f.images["shop-old"] = true // built for a service no longer in the file
 	s := New(Options{Engine: f})
 	local, err := s.DownImages(ctx, "shop", p, RemoveImagesLocal)
-	if err != nil || !slices.Equal(local, []string{"shop-web"}) {
+	if err != nil || !slices.Equal(local, []string{"shop-web:latest"}) {
 		t.Errorf("local: %q, %v", local, err)
 	}
 	all, err := s.DownImages(ctx, "shop", p, RemoveImagesAll)
-	if err != nil || !slices.Equal(all, []string{"shop-web", "busybox"}) {
+	if err != nil || !slices.Equal(all, []string{"shop-web:latest", "busybox:latest"}) {
 		t.Errorf("all: %q, %v", all, err)
 	}
-	if nofile, err := s.DownImages(ctx, "shop", nil, RemoveImagesLocal); err != nil || !slices.Equal(nofile, []string{"shop-old", "shop-web"}) {
+	if nofile, err := s.DownImages(ctx, "shop", nil, RemoveImagesLocal); err != nil || !slices.Equal(nofile, []string{"shop-old:latest", "shop-web:latest"}) {
 		t.Errorf("without a file: %q, %v", nofile, err)
 	}
 	if _, err := s.DownImages(ctx, "shop", p, "some"); err == nil {

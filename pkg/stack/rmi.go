@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -34,6 +35,7 @@ func (s *Stack) DownImages(ctx context.Context, name string, p *types.Project, m
 	}
 	var refs []string
 	add := func(ref string) {
+		ref = withTag(ref)
 		if ref != "" && !slices.Contains(refs, ref) {
 			refs = append(refs, ref)
 		}
@@ -78,6 +80,16 @@ func (s *Stack) DownImages(ctx context.Context, name string, p *types.Project, m
 		}
 	}
 	return refs, nil
+}
+
+// withTag adds the implicit ":latest" to a reference without a tag or
+// digest, so that a name and its tagged form count once.
+func withTag(ref string) string {
+	last := ref[strings.LastIndexByte(ref, '/')+1:]
+	if ref == "" || strings.ContainsAny(last, ":@") {
+		return ref
+	}
+	return ref + ":latest"
 }
 
 // RemoveImages removes the image references refs, reporting each; one

@@ -104,6 +104,12 @@ func TestContainerCommandsUsageErrors(t *testing.T) {
 		{"volumes", "--format", "{{"},
 		{"create", "--pull", "sometimes"},
 		{"create", "--build", "--no-build"},
+		{"up", "--watch", "-d"},
+		{"up", "--watch", "--no-build"},
+		{"up", "--watch", "--abort-on-container-exit"},
+		{"up", "--watch"}, // no develop section
+		{"watch"},
+		{"down", "--rmi", "some"},
 	} {
 		h := newHarness(t, shopFile)
 		v := &containerVerbs{fakeVerbs: h.verbs}

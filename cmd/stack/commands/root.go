@@ -247,6 +247,7 @@ func newRootCommand(c *cli) *cobra.Command {
 		newPushCommand(c),
 		newVolumesCommand(c),
 		newDiffCommand(c),
+		newWatchCommand(c),
 		newCompletionCommand(c),
 		newAgentCommand(c),
 		newJobsCommand(c),

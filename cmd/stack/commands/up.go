@@ -45,7 +45,11 @@ type upOptions struct {
 	noAttach           []string
 	attachDependencies bool
 
-	agent bool
+	agent      bool
+	watch      bool
+	quietPull  bool
+	quietBuild bool
+	yes        bool
 }
 
 const upExample = `  # Start everything and follow the logs; Ctrl-C stops the stack
@@ -103,6 +107,10 @@ first. Without -d, up follows the logs of the services and stops them on Ctrl-C
 	f.BoolVar(&o.noBuild, "no-build", false, "Don't build an image, even if it's missing")
 	f.StringVar(&o.pull, "pull", "", `Pull image before running ("always"|"missing"|"never"|"build")`)
 	f.BoolVar(&o.agent, "agent", false, "Install the project's agent too (stack agent install). Needs -d or --wait")
+	f.BoolVarP(&o.watch, "watch", "w", false, "Watch source code and rebuild/refresh containers when files are updated.")
+	f.BoolVar(&o.quietPull, "quiet-pull", false, "Pull without printing progress information")
+	f.BoolVar(&o.quietBuild, "quiet-build", false, "Suppress the build output")
+	f.BoolVarP(&o.yes, "yes", "y", false, `Assume "yes" as answer to all prompts and run non-interactively`)
 	return cmd
 }
 
@@ -118,6 +126,12 @@ func runUp(ctx context.Context, o *upOptions) error {
 		return usagef(path, "--wait and --no-start are incompatible")
 	case o.agent && !o.detach && !o.wait:
 		return usagef(path, "--agent needs -d or --wait: the agent runs in the background")
+	case o.watch && (o.detach || o.wait || o.noStart):
+		return usagef(path, "--watch cannot be combined with --detach, --wait or --no-start")
+	case o.watch && o.noBuild:
+		return usagef(path, "--no-build and --watch are incompatible")
+	case o.watch && (o.abortOnExit || o.abortOnFailure || o.exitCodeFrom != "" || len(o.attach) > 0 || o.attachDependencies):
+		return usagef(path, "--watch cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --exit-code-from, --attach or --attach-dependencies")
 	}
 	if err := o.checkAttachFlags(path); err != nil {
 		return err
@@ -148,6 +162,11 @@ func runUp(ctx context.Context, o *upOptions) error {
 	}
 	if err := checkServices(p, o.attach); err != nil {
 		return fmt.Errorf("cannot attach: %w", err)
+	}
+	if o.watch {
+		if err := stack.CheckWatch(p, o.services); err != nil {
+			return err
+		}
 	}
 
 	up := stack.UpOptions{
@@ -195,7 +214,12 @@ func runUp(ctx context.Context, o *upOptions) error {
 		})
 	}
 
-	err = callAs(o.cli, prog, "up", func(v verbs) error { return v.Up(ctx, p, up) })
+	sink := quiet(prog, o.quietPull, o.quietBuild)
+	if o.watch {
+		w := o.watchOptions(prog, o.services, true, o.quietBuild)
+		return callAs(o.cli, sink, "up", func(v watchVerbs) error { return v.UpWatch(ctx, p, up, w) })
+	}
+	err = callAs(o.cli, sink, "up", func(v verbs) error { return v.Up(ctx, p, up) })
 	if err != nil || !o.agent || o.global.dryRun {
 		return err
 	}
