@@ -51,15 +51,7 @@ type scriptGroup struct {
 // own project, skipping (or, with STACK_E2E_REQUIRED, failing) when no
 // engine answers.
 func runScripts(t *testing.T, g scriptGroup) {
-	if testing.Short() {
-		t.Skip("end-to-end tests skipped in -short mode")
-	}
-	if err := engineAnswers(); err != nil {
-		if os.Getenv("STACK_E2E_REQUIRED") == "" {
-			t.Skipf("Docker Engine unreachable (%v); run scripts/engine.sh, or set STACK_E2E_REQUIRED=1 to fail instead of skipping", err)
-		}
-		t.Fatalf("Docker Engine unreachable: %v (run scripts/engine.sh)", err)
-	}
+	requireEngine(t)
 	limit, err := stackTimeout()
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +100,21 @@ func runScripts(t *testing.T, g scriptGroup) {
 		p.WorkdirRoot = dir
 	}
 	testscript.Run(t, p)
+}
+
+// requireEngine skips the test in -short mode, and when the engine does
+// not answer, unless STACK_E2E_REQUIRED asks to fail instead.
+func requireEngine(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end tests skipped in -short mode")
+	}
+	if err := engineAnswers(); err != nil {
+		if os.Getenv("STACK_E2E_REQUIRED") == "" {
+			t.Skipf("Docker Engine unreachable (%v); run scripts/engine.sh, or set STACK_E2E_REQUIRED=1 to fail instead of skipping", err)
+		}
+		t.Fatalf("Docker Engine unreachable: %v (run scripts/engine.sh)", err)
+	}
 }
 
 // engineAnswers reports why the engine cannot be used through the docker CLI,

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -56,6 +57,9 @@ func New(roots []string, o Options) (*Watcher, error) {
 		o.MaxDelay = DefaultMaxDelay
 	}
 	fw, err := fsnotify.NewBufferedWatcher(4096)
+	if errors.Is(err, syscall.EMFILE) {
+		return nil, fmt.Errorf("watch files: %w: every inotify instance allowed is in use (fs.inotify.max_user_instances); raise the limit, e.g. sysctl -w fs.inotify.max_user_instances=1024", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("watch files: %w", err)
 	}
@@ -119,7 +123,11 @@ func (w *Watcher) addRoot(root string) error {
 }
 
 func (w *Watcher) add(dir string) error {
-	if err := w.fs.Add(dir); err != nil {
+	err := w.fs.Add(dir)
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("watch %s: %w: the limit of inotify watches is reached (fs.inotify.max_user_watches); raise it, or ignore large directories in the rules", dir, err)
+	}
+	if err != nil {
 		return fmt.Errorf("watch %s: %w", dir, err)
 	}
 	return nil
