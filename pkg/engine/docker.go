@@ -36,6 +36,8 @@ type Docker struct {
 
 	mu         sync.Mutex
 	apiVersion string // negotiated, "" until the first need
+	// flavour is "docker" or "podman" once known (podman.go).
+	flavour string
 	// netLocks serialise endpoint removals per network (see quirks.go).
 	netLocks map[string]*sync.Mutex
 }

@@ -19,6 +19,9 @@ func (d *Docker) CommitContainer(ctx context.Context, id string, r CommitRequest
 		Author:    r.Author,
 		Changes:   r.Changes,
 		Pause:     r.Pause,
+		// An empty config changes nothing (the container's fills it) but
+		// gives the request a body, which Podman's API requires.
+		Config: &container.Config{},
 	})
 	if err != nil {
 		return "", d.wrap("commit", err)

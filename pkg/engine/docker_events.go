@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/events"
@@ -19,15 +20,26 @@ import (
 func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan error) {
 	args := projectFilter(f)
 	args.Add("type", string(events.ContainerEventType))
+	// Podman runs no health checks without systemd: while the project's
+	// events are followed, stack runs them (podman.go).
+	var beside func(context.Context)
+	podman := d.isPodman(ctx)
+	if podman {
+		beside = func(ctx context.Context) { d.healthDriver(ctx, f) }
+	}
 	return streamEvents(ctx, d, fmt.Sprintf("events of project %q", f.Project), args, func(m events.Message) (Event, bool) {
 		ev := eventFrom(m)
+		if podman {
+			ev = d.podmanEvent(ctx, ev)
+		}
 		return ev, wantService(f, ev.Service)
-	})
+	}, beside)
 }
 
 // streamEvents streams the engine's events that args select, converted by
 // conv (which may drop one), until ctx ends; op names the stream in errors.
-func streamEvents[T any](ctx context.Context, d *Docker, op string, args filters.Args, conv func(events.Message) (T, bool)) (<-chan T, <-chan error) {
+// beside, when not nil, runs alongside the stream and ends with it.
+func streamEvents[T any](ctx context.Context, d *Docker, op string, args filters.Args, conv func(events.Message) (T, bool), beside func(context.Context)) (<-chan T, <-chan error) {
 	out := make(chan T)
 	errc := make(chan error, 1)
 	if _, err := d.versionFor(ctx, op); err != nil {
@@ -38,10 +50,19 @@ func streamEvents[T any](ctx context.Context, d *Docker, op string, args filters
 	}
 	streamCtx, cancel := context.WithCancel(ctx)
 	msgs, errs := d.cli.Events(streamCtx, events.ListOptions{Filters: args})
+	var wg sync.WaitGroup
+	if beside != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			beside(streamCtx)
+		}()
+	}
 	go func() {
 		defer close(errc)
 		defer close(out)
-		// Cancelling ends the client's goroutine too.
+		// Cancelling ends the client's goroutine and beside.
+		defer wg.Wait()
 		defer cancel()
 		for {
 			select {

@@ -20,8 +20,13 @@ func (d *Docker) ImageIDs(ctx context.Context, refs []string) (map[string]string
 		return nil, err
 	}
 	f := filters.NewArgs()
+	podman := d.isPodman(ctx)
 	for _, r := range refs {
-		f.Add("reference", r)
+		// Podman's reference filter does not find its "localhost/NAME"
+		// images by NAME: it lists them all.
+		if !podman {
+			f.Add("reference", r)
+		}
 	}
 	list, err := d.cli.ImageList(ctx, image.ListOptions{Filters: f})
 	if err != nil {
@@ -35,7 +40,7 @@ func (d *Docker) ImageIDs(ctx context.Context, refs []string) (map[string]string
 	for _, img := range list {
 		for _, tag := range img.RepoTags {
 			for _, r := range refs {
-				if tag == r || tag == normalizeRef(r) {
+				if tag == r || tag == normalizeRef(r) || podman && podmanLocal(tag, r) {
 					out[r] = img.ID
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -124,7 +125,9 @@ func openLogFile(c container.InspectResponse, o LogOptions, now time.Time) (f *o
 	if o.Follow || c.ContainerJSONBase == nil || c.HostConfig == nil || c.LogPath == "" {
 		return nil, logQuery{}, false
 	}
-	if c.HostConfig.LogConfig.Type != "json-file" {
+	// Podman reports its k8s-file logs as json-file: only dockerd's file,
+	// <id>-json.log, has the json-file format.
+	if c.HostConfig.LogConfig.Type != "json-file" || !strings.HasSuffix(c.LogPath, "-json.log") {
 		return nil, logQuery{}, false
 	}
 	if api, _ := strconv.ParseBool(os.Getenv(logsAPIEnv)); api {

@@ -158,5 +158,5 @@ func (d *Docker) SwarmEvents(ctx context.Context) (<-chan SwarmEvent, <-chan err
 	args := filters.NewArgs(filters.Arg("type", string(events.ServiceEventType)), filters.Arg("type", string(events.NodeEventType)))
 	return streamEvents(ctx, d, "swarm events", args, func(m events.Message) (SwarmEvent, bool) {
 		return SwarmEvent{Type: string(m.Type), Action: string(m.Action), ID: m.Actor.ID, Name: m.Actor.Attributes["name"]}, true
-	})
+	}, nil)
 }
