@@ -84,11 +84,10 @@ func (s *Stack) Copy(ctx context.Context, project string, o CopyOptions) error {
 			err := s.copyOne(c, fmt.Sprintf("%s to %s:%s", srcPath, c.Name, dstPath), o.DryRun, func() error {
 				return s.engine.CopyToContainer(gctx, c.ID, req)
 			})
-			if err != nil {
-				if cl, ok := ins[i].(io.Closer); ok {
-					// The other copies must not wait on this one's pipe.
-					cl.Close()
-				}
+			if pr, ok := ins[i].(*io.PipeReader); ok && err != nil {
+				// The feed stops, and the other copies end with this
+				// error rather than wait on this one's pipe.
+				pr.CloseWithError(err)
 			}
 			return err
 		})
@@ -133,7 +132,8 @@ func (s *Stack) copyOne(c engine.Container, text string, dryRun bool, do func() 
 
 // fanOutReader returns n readers that each see all of r, and the function
 // that feeds them; a single reader is r itself. A reader closed early
-// (its copy failed) makes the feed fail, which ends the others.
+// with an error (its copy failed) makes the feed stop, and the others end
+// with that error.
 func fanOutReader(r io.Reader, n int) ([]io.Reader, func() error) {
 	if n == 1 {
 		return []io.Reader{r}, nil
@@ -146,15 +146,32 @@ func fanOutReader(r io.Reader, n int) ([]io.Reader, func() error) {
 		readers[i], writers[i], pws[i] = pr, pw, pw
 	}
 	return readers, func() error {
-		_, err := io.Copy(io.MultiWriter(writers...), r)
+		src := &readErr{r: r}
+		_, err := io.Copy(io.MultiWriter(writers...), src)
 		for _, pw := range pws {
 			pw.CloseWithError(err)
 		}
-		if err != nil {
-			return fmt.Errorf("read the tar stream from standard input: %w", err)
+		if src.err != nil {
+			return fmt.Errorf("read the tar stream from standard input: %w", src.err)
 		}
+		// A failed write is a failed copy, which reports itself.
 		return nil
 	}
+}
+
+// readErr remembers the error of its reader, to tell a failed read from
+// a failed write.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // SplitCopyArg splits a cp argument into a service and a path, as docker
