@@ -11,12 +11,11 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
 )
 
 // Events streams the container events of f.Project (and f.Services, f.OneOff)
-// until ctx ends, which closes both channels without an error. An engine
-// failure sends one error, then both channels close.
+// until ctx ends, or f.Until has passed, which closes both channels without
+// an error. An engine failure sends one error, then both channels close.
 func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan error) {
 	args := projectFilter(f)
 	args.Add("type", string(events.ContainerEventType))
@@ -27,7 +26,8 @@ func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan err
 	if podman {
 		beside = func(ctx context.Context) { d.healthDriver(ctx, f) }
 	}
-	return streamEvents(ctx, d, fmt.Sprintf("events of project %q", f.Project), args, func(m events.Message) (Event, bool) {
+	opts := events.ListOptions{Filters: args, Since: f.Since, Until: f.Until}
+	return streamEvents(ctx, d, fmt.Sprintf("events of project %q", f.Project), opts, func(m events.Message) (Event, bool) {
 		ev := eventFrom(m)
 		if podman {
 			ev = d.podmanEvent(ctx, ev)
@@ -36,10 +36,11 @@ func (d *Docker) Events(ctx context.Context, f Filter) (<-chan Event, <-chan err
 	}, beside)
 }
 
-// streamEvents streams the engine's events that args select, converted by
-// conv (which may drop one), until ctx ends; op names the stream in errors.
+// streamEvents streams the engine's events that opts select, converted by
+// conv (which may drop one), until ctx ends or opts.Until has passed; op
+// names the stream in errors.
 // beside, when not nil, runs alongside the stream and ends with it.
-func streamEvents[T any](ctx context.Context, d *Docker, op string, args filters.Args, conv func(events.Message) (T, bool), beside func(context.Context)) (<-chan T, <-chan error) {
+func streamEvents[T any](ctx context.Context, d *Docker, op string, opts events.ListOptions, conv func(events.Message) (T, bool), beside func(context.Context)) (<-chan T, <-chan error) {
 	out := make(chan T)
 	errc := make(chan error, 1)
 	if _, err := d.versionFor(ctx, op); err != nil {
@@ -49,7 +50,7 @@ func streamEvents[T any](ctx context.Context, d *Docker, op string, args filters
 		return out, errc
 	}
 	streamCtx, cancel := context.WithCancel(ctx)
-	msgs, errs := d.cli.Events(streamCtx, events.ListOptions{Filters: args})
+	msgs, errs := d.cli.Events(streamCtx, opts)
 	var wg sync.WaitGroup
 	if beside != nil {
 		wg.Add(1)
@@ -71,6 +72,9 @@ func streamEvents[T any](ctx context.Context, d *Docker, op string, args filters
 			case err := <-errs:
 				if ctx.Err() != nil {
 					return
+				}
+				if (err == nil || errors.Is(err, io.EOF)) && opts.Until != "" {
+					return // the end asked for
 				}
 				if err == nil || errors.Is(err, io.EOF) {
 					err = errors.New("the engine closed the event stream")

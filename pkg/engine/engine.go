@@ -119,6 +119,10 @@ type Filter struct {
 	Services []string // empty: all services
 	All      bool     // include stopped containers
 	OneOff   *bool    // nil: both; true: only one-off (run) containers; false: none
+	// Since and Until bound Events in time (RFC 3339, a Unix timestamp or
+	// a duration before now, as the engine reads them): Since replays past
+	// events, and with Until the stream ends there.
+	Since, Until string
 }
 
 // Port is a published or exposed container port.
@@ -187,6 +191,9 @@ type CreateRequest struct {
 	Peers map[string]string
 	// Labels are added to the service's own and Compose's labels.
 	Labels map[string]string
+	// UseAliases gives a one-off container the service's network aliases
+	// (run --use-aliases); other one-off containers get none.
+	UseAliases bool
 }
 
 // ContainerSpec is a container to create: its name and the configuration

@@ -156,7 +156,7 @@ func (d *Docker) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 // ends, which closes both channels without an error.
 func (d *Docker) SwarmEvents(ctx context.Context) (<-chan SwarmEvent, <-chan error) {
 	args := filters.NewArgs(filters.Arg("type", string(events.ServiceEventType)), filters.Arg("type", string(events.NodeEventType)))
-	return streamEvents(ctx, d, "swarm events", args, func(m events.Message) (SwarmEvent, bool) {
+	return streamEvents(ctx, d, "swarm events", events.ListOptions{Filters: args}, func(m events.Message) (SwarmEvent, bool) {
 		return SwarmEvent{Type: string(m.Type), Action: string(m.Action), ID: m.Actor.ID, Name: m.Actor.Attributes["name"]}, true
 	}, nil)
 }

@@ -23,12 +23,28 @@ type ContainerEvent struct {
 // others are the container's labels.
 var eventAttributes = []string{"name", "image", "exitCode", "signal", "execID"}
 
+// EventsOptions tune EventsRange.
+type EventsOptions struct {
+	// Services selects whose events to show; empty means all.
+	Services []string
+	// Since replays the events from then on; Until ends the stream then
+	// (RFC 3339, a Unix timestamp, or a duration before now such as
+	// "10m").
+	Since, Until string
+}
+
 // Events calls fn for every container event of the services (all when
 // empty) of project, until ctx ends (nil then) or fn or the engine fails.
 func (s *Stack) Events(ctx context.Context, project string, services []string, fn func(ContainerEvent) error) error {
+	return s.EventsRange(ctx, project, EventsOptions{Services: services}, fn)
+}
+
+// EventsRange is Events bounded in time: past events from o.Since, and
+// the end, nil, once o.Until has passed.
+func (s *Stack) EventsRange(ctx context.Context, project string, o EventsOptions, fn func(ContainerEvent) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events, errs := s.engine.Events(ctx, engine.Filter{Project: project, Services: services})
+	events, errs := s.engine.Events(ctx, engine.Filter{Project: project, Services: o.Services, Since: o.Since, Until: o.Until})
 	for {
 		select {
 		case <-ctx.Done():
