@@ -18,6 +18,10 @@ import (
 type StartOptions struct {
 	Services []string // empty: all
 	DryRun   bool
+	// Wait blocks until the selected services' containers are running and
+	// healthy, as up --wait does, at most WaitTimeout (0: no limit).
+	Wait        bool
+	WaitTimeout time.Duration
 }
 
 // StopOptions tune Stop.
@@ -33,6 +37,10 @@ type RestartOptions struct {
 	Services []string
 	Timeout  *time.Duration
 	DryRun   bool
+	// NoDeps restarts only Services; otherwise, with a stack file, the
+	// services that depend on them with depends_on restart: true are
+	// restarted too, as Compose does.
+	NoDeps bool
 }
 
 // KillOptions tune Kill.
@@ -41,6 +49,10 @@ type KillOptions struct {
 	// Signal is sent to the containers' main process; "" is SIGKILL.
 	Signal string
 	DryRun bool
+	// RemoveOrphans also kills the containers of services no longer in the
+	// stack file; without it, and with a file, they are left alone, as in
+	// Compose.
+	RemoveOrphans bool
 }
 
 // RmOptions tune Rm.
@@ -67,8 +79,12 @@ type PauseOptions struct {
 // Start starts the stopped containers of the selected services, each after
 // the containers it depends on.
 func (s *Stack) Start(ctx context.Context, name string, p *types.Project, o StartOptions) error {
-	return s.lifecycle(ctx, name, p, o.Services, o.DryRun, lifecycle{kind: OpStart, ordered: true,
+	err := s.lifecycle(ctx, name, p, o.Services, o.DryRun, lifecycle{kind: OpStart, ordered: true,
 		pick: func(c engine.Container) bool { return c.State.Stopped() }})
+	if err != nil || !o.Wait || o.DryRun {
+		return err
+	}
+	return s.waitStarted(ctx, name, p, o)
 }
 
 // Stop stops the running (or paused) containers of the selected services,
@@ -78,10 +94,15 @@ func (s *Stack) Stop(ctx context.Context, name string, p *types.Project, o StopO
 		pick: func(c engine.Container) bool { return c.State.Up() }})
 }
 
-// Restart restarts every container of the selected services, stopped ones
-// included, in dependency order.
+// Restart restarts every container of the selected services (and, unless
+// o.NoDeps, of their restart: true dependents), stopped ones included, in
+// dependency order.
 func (s *Stack) Restart(ctx context.Context, name string, p *types.Project, o RestartOptions) error {
-	return s.lifecycle(ctx, name, p, o.Services, o.DryRun, lifecycle{kind: OpRestart, ordered: true, timeout: o.Timeout,
+	services := o.Services
+	if !o.NoDeps && p != nil && len(services) > 0 {
+		services = withRestartDependents(p, services)
+	}
+	return s.lifecycle(ctx, name, p, services, o.DryRun, lifecycle{kind: OpRestart, ordered: true, timeout: o.Timeout,
 		pick: func(engine.Container) bool { return true }})
 }
 
@@ -89,7 +110,9 @@ func (s *Stack) Restart(ctx context.Context, name string, p *types.Project, o Re
 // all at once.
 func (s *Stack) Kill(ctx context.Context, name string, p *types.Project, o KillOptions) error {
 	return s.lifecycle(ctx, name, p, o.Services, o.DryRun, lifecycle{kind: OpKill, signal: o.Signal,
-		pick: func(c engine.Container) bool { return c.State.Up() }})
+		pick: func(c engine.Container) bool {
+			return c.State.Up() && (p == nil || o.RemoveOrphans || inProject(p, c.Service))
+		}})
 }
 
 // Rm removes the stopped containers of the selected services (with o.Stop,

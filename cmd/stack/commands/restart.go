@@ -16,13 +16,15 @@ type restartVerbs interface {
 
 func newRestartCommand(c *cli) *cobra.Command {
 	var timeout int
+	var noDeps bool
 	cmd := &cobra.Command{
 		Use:   "restart [OPTIONS] [SERVICE...]",
 		Short: "Restart service containers",
 		Long: `Restart service containers.
 
 Restarts the containers of the services (all when none is named), stopped
-ones included, in dependency order. Changes to the stack file are not
+ones included, in dependency order, and those of the services that depend
+on them with depends_on restart: true (unless --no-deps). Changes to the stack file are not
 applied: use "stack up" for that.`,
 		Example: `  # Restart everything
   stack restart
@@ -32,10 +34,11 @@ applied: use "stack up" for that.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLifecycle(c, cmd, args, "Restarting", func(ctx context.Context, v restartVerbs, name string, p *types.Project) error {
-				return v.Restart(ctx, name, p, stack.RestartOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout), DryRun: c.global.dryRun})
+				return v.Restart(ctx, name, p, stack.RestartOptions{Services: args, Timeout: seconds(cmd, "timeout", timeout), DryRun: c.global.dryRun, NoDeps: noDeps})
 			})
 		},
 	}
 	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
+	cmd.Flags().BoolVar(&noDeps, "no-deps", false, "Don't restart dependent services")
 	return cmd
 }
