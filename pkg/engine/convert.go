@@ -547,8 +547,9 @@ func (b *builder) networking() error {
 func (b *builder) endpoint(key string, c *types.ServiceNetworkConfig, primary bool) (*network.EndpointSettings, error) {
 	ep := &network.EndpointSettings{}
 	// One-off containers get no service aliases, so that they do not take
-	// part in the service's name resolution (Compose does the same).
-	if !b.r.OneOff {
+	// part in the service's name resolution (Compose does the same), unless
+	// run --use-aliases asks for them.
+	if !b.r.OneOff || b.r.UseAliases {
 		if c == nil || c.UseServiceNameAlias == nil || *c.UseServiceNameAlias {
 			ep.Aliases = append(ep.Aliases, b.s.Name)
 		}

@@ -60,8 +60,15 @@ type RunOptions struct {
 	// Size and Resize give the terminal's size, with TTY.
 	Size   *engine.TermSize
 	Resize <-chan engine.TermSize
-	// Build builds the service's image first even when it exists.
+	// Build builds the service's image first even when it exists; Pull
+	// overrides its pull_policy (always, missing, never, build; "": keep).
 	Build bool
+	Pull  string
+	// CapAdd and CapDrop add to the service's capabilities lists.
+	CapAdd, CapDrop []string
+	// UseAliases gives the container the service's network aliases, so
+	// that it answers to the service's name like the service's own.
+	UseAliases bool
 	// BeforeAttach, when set, is called once the dependencies are up and
 	// just before the container's streams are connected: the time to settle
 	// a live progress view and lend the terminal. A size or resize channel
@@ -88,7 +95,7 @@ func (s *Stack) Run(ctx context.Context, p *types.Project, o RunOptions) (string
 			return "", err
 		}
 	}
-	if err := s.EnsureImages(ctx, p, []string{o.Service}, o.Build); err != nil {
+	if err := s.PrepareImages(ctx, p, ImageOptions{Services: []string{o.Service}, Build: o.Build, Pull: o.Pull}); err != nil {
 		return "", err
 	}
 	peers, err := s.peers(ctx, p.Name)
@@ -112,7 +119,7 @@ func (s *Stack) Run(ctx context.Context, p *types.Project, o RunOptions) (string
 	}
 	cc, err := engine.ContainerConfig(engine.CreateRequest{
 		Project: p, Service: svc, Name: name, Number: 1, OneOff: true, Peers: peers, Labels: labels,
-		StdinOnce: o.Interactive && !o.Detach,
+		StdinOnce: o.Interactive && !o.Detach, UseAliases: o.UseAliases,
 	}, api)
 	if err != nil {
 		return "", configError(p, err)
@@ -311,6 +318,12 @@ func (s *Stack) peers(ctx context.Context, project string) (map[string]string, e
 // overrides applied, no restart policy, and only the ports asked for. The
 // project's maps and slices are not changed.
 func runService(p *types.Project, svc types.ServiceConfig, o RunOptions) (types.ServiceConfig, error) {
+	if len(o.CapAdd) > 0 {
+		svc.CapAdd = append(slices.Clone(svc.CapAdd), o.CapAdd...)
+	}
+	if len(o.CapDrop) > 0 {
+		svc.CapDrop = append(slices.Clone(svc.CapDrop), o.CapDrop...)
+	}
 	if len(o.Command) > 0 {
 		svc.Command = types.ShellCommand(slices.Clone(o.Command))
 	}

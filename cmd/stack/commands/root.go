@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stack-orchestrator/stack/cmd/stack/display"
 	"github.com/stack-orchestrator/stack/pkg/project"
@@ -330,4 +331,22 @@ func seconds(cmd *cobra.Command, flag string, n int) *time.Duration {
 	}
 	d := time.Duration(n) * time.Second
 	return &d
+}
+
+// The commands that give a global flag's shorthand to a flag of their own,
+// as Compose does (run -p, commit -p, version -f), declare a hidden local
+// flag of the global's name bound to the same value: it keeps the global
+// one, and its shorthand, out of their flag set, and the global flag still
+// works before the command.
+
+// shadowProjectName makes -p free in f.
+func (c *cli) shadowProjectName(f *pflag.FlagSet) {
+	f.StringVar(&c.global.projectName, "project-name", "", "Project name")
+	_ = f.MarkHidden("project-name")
+}
+
+// shadowFile makes -f free in f.
+func (c *cli) shadowFile(f *pflag.FlagSet) {
+	f.StringArrayVar(&c.global.files, "file", nil, "Stack configuration files")
+	_ = f.MarkHidden("file")
 }

@@ -3,8 +3,13 @@ package commands
 import (
 	"context"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/mattn/go-shellwords"
 	"github.com/spf13/cobra"
@@ -40,6 +45,14 @@ type runOptions struct {
 	user         string
 	volumes      []string
 	workdir      string
+	capAdd       []string
+	capDrop      []string
+	envFiles     []string
+	pull         string
+	quiet        bool
+	quietPull    bool
+	quietBuild   bool
+	useAliases   bool
 }
 
 func newRunCommand(c *cli) *cobra.Command {
@@ -84,16 +97,21 @@ The command's exit code is stack's. "stack down" removes one-off containers.`,
 	f.BoolVarP(&o.noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation (default: auto-detected)")
 	f.BoolVar(&o.noDeps, "no-deps", false, "Don't start linked services")
 	f.StringArrayVarP(&o.publish, "publish", "p", nil, "Publish a container's port(s) to the host")
-	// -p is --publish here, as in Compose; the global -p (--project-name)
-	// still works before the command. A local flag of the same name keeps
-	// the global one, and its shorthand, out of this command's flags.
-	f.StringVar(&c.global.projectName, "project-name", "", "Project name")
-	_ = f.MarkHidden("project-name")
+	// -p is --publish here, as in Compose.
+	c.shadowProjectName(f)
 	f.BoolVar(&o.rm, "rm", false, "Automatically remove the container when it exits")
 	f.BoolVarP(&o.servicePorts, "service-ports", "P", false, "Run command with all service's ports enabled and mapped to the host")
 	f.StringVarP(&o.user, "user", "u", "", "Run as specified username or uid")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume")
 	f.StringVarP(&o.workdir, "workdir", "w", "", "Working directory inside the container")
+	f.StringArrayVar(&o.capAdd, "cap-add", nil, "Add Linux capabilities")
+	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "Drop Linux capabilities")
+	f.StringArrayVar(&o.envFiles, "env-from-file", nil, "Set environment variables from file")
+	f.StringVar(&o.pull, "pull", "policy", `Pull image before running ("always"|"missing"|"never")`)
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Don't print anything to STDOUT")
+	f.BoolVar(&o.quietPull, "quiet-pull", false, "Pull without printing progress information")
+	f.BoolVar(&o.quietBuild, "quiet-build", false, "Suppress progress output from the build process")
+	f.BoolVar(&o.useAliases, "use-aliases", false, "Use the service's network useAliases in the network(s) the container connects to")
 	return cmd
 }
 
@@ -107,6 +125,13 @@ func runRun(ctx context.Context, o *runOptions) error {
 		return usagef(path, "--dry-run is not supported by run")
 	}
 	env, err := o.envList(path, o.env)
+	if err != nil {
+		return err
+	}
+	if env, err = o.envFromFiles(path, env, o.envFiles); err != nil {
+		return err
+	}
+	pull, err := pullFlag(path, o.pull)
 	if err != nil {
 		return err
 	}
@@ -149,14 +174,18 @@ func runRun(ctx context.Context, o *runOptions) error {
 		Interactive:  o.interactive && !o.detach,
 		Streams:      engine.Streams{Stdin: o.stdin, Stdout: o.stdout, Stderr: o.stderr},
 		Build:        o.build,
+		Pull:         pull,
+		CapAdd:       o.capAdd,
+		CapDrop:      o.capDrop,
+		UseAliases:   o.useAliases,
 	}
 
-	prog, err := o.progress("Running")
+	prog, err := o.progressOrQuiet("Running", o.quiet)
 	if err != nil {
 		return err
 	}
 	defer prog.Close()
-	rv, release, err := connectAs[runVerbs](o.cli, prog, "run")
+	rv, release, err := connectAs[runVerbs](o.cli, quiet(prog, o.quietPull, o.quietBuild), "run")
 	if err != nil {
 		return err
 	}
@@ -203,6 +232,43 @@ func (c *cli) envList(path string, values []string) ([]string, error) {
 		}
 		if val, found := c.lookupEnv(k); found {
 			env = append(env, k+"="+val)
+		}
+	}
+	return env, nil
+}
+
+// envFromFiles adds the variables of the --env-from-file files (dotenv
+// syntax, relative paths from the working directory) to env, as Compose
+// does: a variable -e already set keeps its value, and the files may
+// refer to those with ${VAR}.
+func (c *cli) envFromFiles(path string, env, files []string) ([]string, error) {
+	set := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		set[k] = v
+	}
+	for _, file := range files {
+		p := file
+		if !filepath.IsAbs(p) && c.workDir != "" {
+			p = filepath.Join(c.workDir, p)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, usagef(path, "--env-from-file: %v", err)
+		}
+		vars, err := dotenv.ParseWithLookup(f, func(k string) (string, bool) {
+			v, ok := set[k]
+			return v, ok
+		})
+		f.Close()
+		if err != nil {
+			return nil, usagef(path, "--env-from-file %s: %v", file, err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(vars)) {
+			if _, ok := set[k]; !ok {
+				set[k] = vars[k]
+				env = append(env, k+"="+vars[k])
+			}
 		}
 	}
 	return env, nil
