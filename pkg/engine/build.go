@@ -39,4 +39,7 @@ type BuildRequest struct {
 	Pull    bool
 	// Quiet asks the builder for no step output, only the result.
 	Quiet bool
+	// Memory limits the memory of the build's containers, in bytes (0: no
+	// limit).
+	Memory int64
 }

@@ -157,6 +157,7 @@ func buildOptions(r BuildRequest) (build.ImageBuildOptions, error) {
 		Remove:         true,
 		ForceRemove:    true,
 		PullParent:     r.Pull || b.Pull,
+		Memory:         r.Memory,
 		NetworkMode:    b.Network,
 		ShmSize:        int64(b.ShmSize),
 		BuildArgs:      args,

@@ -27,6 +27,8 @@ type BuildOptions struct {
 	Args map[string]*string
 	// Quiet asks the builder for no step output.
 	Quiet bool
+	// Memory limits the memory of the build's containers, in bytes.
+	Memory int64
 	// DryRun reports what would be built and builds nothing.
 	DryRun bool
 }
@@ -45,7 +47,17 @@ func ImageName(p *types.Project, s types.ServiceConfig) string {
 // share it. Every line of the builder's output is an image event with
 // Status Building and the line in Text.
 func (s *Stack) Build(ctx context.Context, p *types.Project, o BuildOptions) error {
-	names := o.Services
+	builds, err := selectBuilds(p, o.Services)
+	if err != nil {
+		return err
+	}
+	return s.buildImages(ctx, p, builds, o)
+}
+
+// selectBuilds returns the services (all when none is named) that have a
+// build section.
+func selectBuilds(p *types.Project, services []string) ([]imageBuild, error) {
+	names := services
 	if len(names) == 0 {
 		names = sortedKeys(p.Services)
 	}
@@ -53,13 +65,23 @@ func (s *Stack) Build(ctx context.Context, p *types.Project, o BuildOptions) err
 	for _, name := range names {
 		svc, ok := p.Services[name]
 		if !ok {
-			return fmt.Errorf("no such service: %s", name)
+			return nil, fmt.Errorf("no such service: %s", name)
 		}
 		if svc.Build != nil {
 			builds = append(builds, imageBuild{service: svc})
 		}
 	}
-	return s.buildImages(ctx, p, builds, o)
+	return builds, nil
+}
+
+// buildLabels are the labels stack adds to the images it builds, as
+// Compose does: they tie an image to its project and service.
+func buildLabels(p *types.Project, svc types.ServiceConfig) map[string]string {
+	return map[string]string{
+		engine.LabelProject: p.Name,
+		engine.LabelService: svc.Name,
+		engine.LabelVersion: engine.ComposeVersion,
+	}
 }
 
 // imageBuild is one service whose image is to be built.
@@ -99,17 +121,14 @@ func (s *Stack) buildOne(ctx context.Context, p *types.Project, svc types.Servic
 		return nil
 	}
 	req := engine.BuildRequest{
-		Build: *svc.Build,
-		Tags:  []string{ref},
-		Args:  o.Args,
-		Labels: map[string]string{
-			engine.LabelProject: p.Name,
-			engine.LabelService: svc.Name,
-			engine.LabelVersion: engine.ComposeVersion,
-		},
+		Build:   *svc.Build,
+		Tags:    []string{ref},
+		Args:    o.Args,
+		Labels:  buildLabels(p, svc),
 		NoCache: o.NoCache,
 		Pull:    o.Pull,
 		Quiet:   o.Quiet,
+		Memory:  o.Memory,
 	}
 	_, err := s.engine.BuildImage(ctx, req, func(line string) { status(StatusBuilding, false, line) })
 	if err != nil {
