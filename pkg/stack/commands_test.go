@@ -309,3 +309,65 @@ func TestDownImages(t *testing.T) {
 		t.Errorf("images left: %v", f.images)
 	}
 }
+
+func TestRestartDependentsAndKillOrphans(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	p := testProject("shop", map[string][]string{"db": nil, "app": {"db"}, "web": {"db"}, "old": nil})
+	app := p.Services["app"]
+	app.DependsOn["db"] = types.ServiceDependency{Condition: types.ServiceConditionStarted, Required: true, Restart: true}
+	p.Services["app"] = app
+	s := New(Options{Engine: f})
+	if err := s.Up(ctx, p, UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restart(ctx, "shop", p, RestartOptions{Services: []string{"db"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.called("RestartContainer"); !slices.Equal(got, []string{"shop-db-1", "shop-app-1"}) {
+		t.Errorf("restart db: %q, want db then its restart: true dependent app", got)
+	}
+	if err := s.Restart(ctx, "shop", p, RestartOptions{Services: []string{"db"}, NoDeps: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.called("RestartContainer")[2:]; !slices.Equal(got, []string{"shop-db-1"}) {
+		t.Errorf("restart --no-deps db: %q", got)
+	}
+
+	// "old" is no longer in the file: an orphan.
+	delete(p.Services, "old")
+	if err := s.Kill(ctx, "shop", p, KillOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.called("StopContainer"); slices.Contains(got, "shop-old-1") || len(got) != 3 {
+		t.Errorf("kill without --remove-orphans: %q", got)
+	}
+	if err := s.Kill(ctx, "shop", p, KillOptions{RemoveOrphans: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.called("StopContainer"); !slices.Contains(got, "shop-old-1") {
+		t.Errorf("kill --remove-orphans: %q", got)
+	}
+}
+
+func TestStartWait(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	f.health["db"] = "healthy"
+	p := testProject("shop", map[string][]string{"db": nil, "web": {"db"}})
+	s := New(Options{Engine: f})
+	if err := s.Create(ctx, p, CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(ctx, "shop", p, StartOptions{Wait: true}); err != nil {
+		t.Fatalf("start --wait: %v", err)
+	}
+	f.health["web"] = "unhealthy"
+	if err := s.Stop(ctx, "shop", p, StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var werr *WaitError
+	if err := s.Start(ctx, "shop", p, StartOptions{Wait: true}); !errors.As(err, &werr) {
+		t.Errorf("start --wait with an unhealthy service: %v", err)
+	}
+}

@@ -21,9 +21,10 @@ const (
 // DownImages returns the images that down --rmi mode removes, each once,
 // only those present on the engine, as docker compose down decides:
 //
-//   - "local": the images built for the project's services: labelled with
-//     the project (stack and Compose label what they build), or with the
-//     name a service without an image key builds, <project>-<service>;
+//   - "local": the images built for the project's services (those of an
+//     inactive profile too): labelled with the project (stack and Compose
+//     label what they build), or with the name a service without an image
+//     key builds, <project>-<service>;
 //   - "all": those, and the image key of every service.
 //
 // Without a stack file (p nil) the labelled images of every service are
@@ -46,19 +47,20 @@ func (s *Stack) DownImages(ctx context.Context, name string, p *types.Project, m
 	}
 	for _, img := range built {
 		// With a file, only the images of its services (Compose's rule).
-		if p == nil {
-			add(img.Ref)
-		} else if _, known := p.Services[img.Service]; known {
+		if p == nil || inProject(p, img.Service) {
 			add(img.Ref)
 		}
 	}
 	var named []string
 	switch {
 	case p != nil:
-		for _, svc := range sortedKeys(p.Services) {
-			sc := p.Services[svc]
-			if sc.Image == "" || mode == RemoveImagesAll {
-				named = append(named, ImageName(p, sc))
+		// Services of an inactive profile are the project's too.
+		for _, services := range []types.Services{p.Services, p.DisabledServices} {
+			for _, svc := range sortedKeys(services) {
+				sc := services[svc]
+				if sc.Image == "" || mode == RemoveImagesAll {
+					named = append(named, ImageName(p, sc))
+				}
 			}
 		}
 	case mode == RemoveImagesAll:

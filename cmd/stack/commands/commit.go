@@ -61,10 +61,8 @@ commit, a stopped container can be committed too.`,
 	f := cmd.Flags()
 	f.IntVar(&o.index, "index", 0, "index of the container if service has multiple replicas.")
 	f.BoolVarP(&o.pause, "pause", "p", true, "Pause container during commit")
-	// -p is --pause here, as in Compose; the global -p (--project-name)
-	// still works before the command (see run).
-	f.StringVar(&c.global.projectName, "project-name", "", "Project name")
-	_ = f.MarkHidden("project-name")
+	// -p is --pause here, as in Compose.
+	c.shadowProjectName(f)
 	f.StringVarP(&o.message, "message", "m", "", "Commit message")
 	f.StringVarP(&o.author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
 	f.StringArrayVarP(&o.changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")

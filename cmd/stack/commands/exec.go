@@ -26,6 +26,7 @@ type execOptions struct {
 	privileged  bool
 	user        string
 	noTTY       bool
+	tty         bool
 	interactive bool
 	env         []string
 	workdir     string
@@ -65,7 +66,11 @@ stack's.`,
 	f.BoolVarP(&o.detach, "detach", "d", false, "Detached mode: Run command in the background")
 	f.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to the process")
 	f.StringVarP(&o.user, "user", "u", "", "Run the command as this user")
-	f.BoolVarP(&o.noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation. By default a TTY is allocated when standard input is a terminal")
+	f.BoolVarP(&o.noTTY, "no-tty", "T", false, "Disable pseudo-TTY allocation. By default a TTY is allocated when standard input is a terminal")
+	// Older Compose spelled it --no-TTY, as run still does.
+	f.BoolVar(&o.noTTY, "no-TTY", false, "Disable pseudo-TTY allocation")
+	_ = f.MarkHidden("no-TTY")
+	f.BoolVarP(&o.tty, "tty", "t", true, "Allocate a pseudo-TTY when standard input is a terminal (--tty=false is -T)")
 	f.BoolVarP(&o.interactive, "interactive", "i", true, "Keep STDIN open even if not attached")
 	_ = f.MarkHidden("interactive")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "Set environment variables")
@@ -101,7 +106,7 @@ func runExec(ctx context.Context, o *execOptions) error {
 		return err
 	}
 	in, tty := o.stdinTerminal()
-	tty = tty && !o.noTTY && !o.detach
+	tty = tty && !o.noTTY && o.tty && !o.detach
 	opts := stack.ExecOptions{
 		Service:    o.service,
 		Index:      o.index,

@@ -30,6 +30,8 @@ type psOptions struct {
 	status       []string
 	filter       string
 	swarm        bool
+	orphans      bool
+	noTrunc      bool
 }
 
 func newPsCommand(c *cli) *cobra.Command {
@@ -66,6 +68,8 @@ Service, State, Status, Health, ExitCode, Ports, Publishers, ...).`,
 	f.StringArrayVar(&o.status, "status", nil, "Filter services by status. Values: ["+strings.Join(containerStates, " | ")+"]")
 	f.StringVar(&o.filter, "filter", "", "Filter services by a property (supported filters: status)")
 	f.BoolVar(&o.swarm, "swarm", false, swarmFlagUsage+": list its tasks, with their node")
+	f.BoolVar(&o.orphans, "orphans", true, "Include orphaned services (not declared by project)")
+	f.BoolVar(&o.noTrunc, "no-trunc", false, "Don't truncate output")
 	return cmd
 }
 
@@ -92,7 +96,7 @@ func runPs(ctx context.Context, o *psOptions) error {
 		return usagef(path, "%v", err)
 	}
 
-	_, name, err := o.projectOrName(ctx, o.services)
+	p, name, err := o.projectOrName(ctx, o.services)
 	if err != nil {
 		return err
 	}
@@ -107,6 +111,14 @@ func runPs(ctx context.Context, o *psOptions) error {
 	}
 	if len(o.status) > 0 {
 		cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return !slices.Contains(o.status, string(c.State)) })
+	}
+	if !o.orphans && p != nil {
+		// Services of an inactive profile are declared: not orphans.
+		cs = slices.DeleteFunc(cs, func(c engine.Container) bool {
+			_, enabled := p.Services[c.Service]
+			_, disabled := p.DisabledServices[c.Service]
+			return !enabled && !disabled
+		})
 	}
 
 	switch {
@@ -125,5 +137,11 @@ func runPs(ctx context.Context, o *psOptions) error {
 		}
 		return nil
 	}
-	return display.WritePs(o.stdout, o.format, display.NewPsRows(cs, o.clock()))
+	rows := display.NewPsRows(cs, o.clock())
+	if o.noTrunc {
+		for i := range rows {
+			rows[i].ID = cs[i].ID
+		}
+	}
+	return display.WritePs(o.stdout, o.format, rows)
 }

@@ -42,8 +42,11 @@ docker CLI chooses it; the engine is not contacted.`,
 			return runVersion(o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.short, "short", false, "Shows only the version number")
-	cmd.Flags().StringVar(&o.format, "format", "pretty", "Format the output. Values: [pretty | json]")
+	f := cmd.Flags()
+	f.BoolVar(&o.short, "short", false, "Shows only the version number")
+	f.StringVarP(&o.format, "format", "f", "pretty", "Format the output. Values: [pretty | json]")
+	// -f is --format here, as in Compose.
+	c.shadowFile(f)
 	return cmd
 }
 
