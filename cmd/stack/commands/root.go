@@ -333,20 +333,12 @@ func seconds(cmd *cobra.Command, flag string, n int) *time.Duration {
 	return &d
 }
 
-// The commands that give a global flag's shorthand to a flag of their own,
-// as Compose does (run -p, commit -p, version -f), declare a hidden local
-// flag of the global's name bound to the same value: it keeps the global
-// one, and its shorthand, out of their flag set, and the global flag still
-// works before the command.
-
-// shadowProjectName makes -p free in f.
+// shadowProjectName makes -p free in f for a flag of the command's own
+// (run --publish, commit --pause), as in Compose: a hidden local flag of
+// the global's name, bound to the same value, keeps the global one and its
+// shorthand out of the command's flags; -p still works before the command
+// (see shadowFileFlag for -f).
 func (c *cli) shadowProjectName(f *pflag.FlagSet) {
 	f.StringVar(&c.global.projectName, "project-name", "", "Project name")
 	_ = f.MarkHidden("project-name")
-}
-
-// shadowFile makes -f free in f.
-func (c *cli) shadowFile(f *pflag.FlagSet) {
-	f.StringArrayVar(&c.global.files, "file", nil, "Stack configuration files")
-	_ = f.MarkHidden("file")
 }

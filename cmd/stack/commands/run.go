@@ -38,6 +38,7 @@ type runOptions struct {
 	labels       []string
 	name         string
 	noTTY        bool
+	tty          bool
 	noDeps       bool
 	publish      []string
 	rm           bool
@@ -95,6 +96,7 @@ The command's exit code is stack's. "stack down" removes one-off containers.`,
 	f.StringArrayVarP(&o.labels, "label", "l", nil, "Add or override a label")
 	f.StringVar(&o.name, "name", "", "Assign a name to the container")
 	f.BoolVarP(&o.noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation (default: auto-detected)")
+	f.BoolVarP(&o.tty, "tty", "t", true, "Allocate a pseudo-TTY when standard input is a terminal (--tty=false is -T)")
 	f.BoolVar(&o.noDeps, "no-deps", false, "Don't start linked services")
 	f.StringArrayVarP(&o.publish, "publish", "p", nil, "Publish a container's port(s) to the host")
 	// -p is --publish here, as in Compose.
@@ -154,7 +156,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 	}
 
 	in, tty := o.stdinTerminal()
-	tty = tty && !o.noTTY && !o.detach
+	tty = tty && !o.noTTY && o.tty && !o.detach
 	opts := stack.RunOptions{
 		Service:      o.service,
 		Command:      o.command,

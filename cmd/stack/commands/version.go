@@ -46,7 +46,7 @@ docker CLI chooses it; the engine is not contacted.`,
 	f.BoolVar(&o.short, "short", false, "Shows only the version number")
 	f.StringVarP(&o.format, "format", "f", "pretty", "Format the output. Values: [pretty | json]")
 	// -f is --format here, as in Compose.
-	c.shadowFile(f)
+	shadowFileFlag(cmd, c)
 	return cmd
 }
 
