@@ -51,12 +51,7 @@ container without a terminal as SIGINT (--sig-proxy).`,
   # The second worker, output only; leave with ctrl-x,x
   stack attach --index 2 --no-stdin worker
   stack attach --detach-keys ctrl-x,x worker`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef(cmd.CommandPath(), "%q requires exactly 1 argument: SERVICE", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args:              oneService,
 		ValidArgsFunction: completeServices(c, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd, o.service = cmd, args[0]
@@ -111,28 +106,21 @@ func runAttach(ctx context.Context, o *attachOptions) error {
 	if !o.noStdin {
 		opts.Stdin = o.stdin
 	}
-	var ts *terminalSession
+	terminal := &lazyTerminal{c: o.cli}
+	if inTTY && !o.noStdin {
+		terminal.in = in
+	}
 	opts.BeforeAttach = func(tty bool) (*engine.TermSize, <-chan engine.TermSize) {
-		if !tty || !inTTY || o.noStdin {
+		if !tty {
 			return nil, nil
 		}
-		lent, err := lendTerminal(ctx, in, o.stdoutFile())
-		if err != nil {
-			fmt.Fprintf(o.stderr, "stack: warning: terminal: %v\n", err)
-			return nil, nil
-		}
-		ts = lent
-		return ts.size, ts.resize
+		return terminal.lend(ctx)
 	}
 	err = callAs(o.cli, display.Quiet{}, "attach", func(v attachVerbs) error {
-		defer func() {
-			if ts != nil {
-				ts.end()
-			}
-		}()
+		defer terminal.end()
 		return v.Attach(ctx, name, opts)
 	})
-	if errors.Is(err, engine.ErrDetached) && ts != nil {
+	if errors.Is(err, engine.ErrDetached) && terminal.ts != nil {
 		// The terminal was raw: start the message on a line of its own.
 		fmt.Fprintln(o.stderr)
 	}

@@ -101,11 +101,7 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 		}
 		memory = m
 	}
-	p, err := o.loadValid(ctx, o.services)
-	if err != nil {
-		return err
-	}
-	services, err := withDependencies(p, o.services, o.withDeps)
+	p, services, err := o.loadWithDependencies(ctx, o.services, o.withDeps)
 	if err != nil {
 		return err
 	}

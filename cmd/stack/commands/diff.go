@@ -32,12 +32,7 @@ stack's addition.`,
 
   # Only what was added under /tmp of the second worker
   stack diff --index 2 worker | grep '^A /tmp/'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef(cmd.CommandPath(), "%q requires exactly 1 argument: SERVICE", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args:              oneService,
 		ValidArgsFunction: completeServices(c, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()

@@ -45,12 +45,7 @@ too.`,
 
   # Keep it in a file
   stack export -o web.tar web`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef(cmd.CommandPath(), "%q requires exactly 1 argument: SERVICE", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args:              oneService,
 		ValidArgsFunction: completeServices(c, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd = cmd

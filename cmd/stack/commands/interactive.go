@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"sync"
@@ -94,4 +95,35 @@ func lendTerminal(ctx context.Context, in *os.File, out *os.File) (*terminalSess
 func (c *cli) stdoutFile() *os.File {
 	f, _ := c.stdout.(*os.File)
 	return f
+}
+
+// lazyTerminal lends the terminal on standard input to a container once
+// it is known to have one (run, attach), and gives it back with end.
+type lazyTerminal struct {
+	c  *cli
+	in *os.File
+	ts *terminalSession
+}
+
+// lend puts the terminal in raw mode and returns its size and changes;
+// without a terminal, or when that fails (said as a warning: the
+// container runs on without raw mode), it returns nothing.
+func (l *lazyTerminal) lend(ctx context.Context) (*engine.TermSize, <-chan engine.TermSize) {
+	if l.in == nil {
+		return nil, nil
+	}
+	ts, err := lendTerminal(ctx, l.in, l.c.stdoutFile())
+	if err != nil {
+		fmt.Fprintf(l.c.stderr, "stack: warning: terminal: %v\n", err)
+		return nil, nil
+	}
+	l.ts = ts
+	return ts.size, ts.resize
+}
+
+// end gives the terminal back, if it was lent.
+func (l *lazyTerminal) end() {
+	if l.ts != nil {
+		l.ts.end()
+	}
 }

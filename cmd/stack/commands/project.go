@@ -95,6 +95,20 @@ func (c *cli) projectOrName(ctx context.Context, services []string) (*types.Proj
 	return nil, name, nil
 }
 
+// loadWithDependencies loads the stack file as loadValid does and returns
+// services with, when deps, what they depend on (see withDependencies).
+func (c *cli) loadWithDependencies(ctx context.Context, services []string, deps bool) (*types.Project, []string, error) {
+	p, err := c.loadValid(ctx, services)
+	if err != nil {
+		return nil, nil, err
+	}
+	sel, err := withDependencies(p, services, deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, sel, nil
+}
+
 // withDependencies returns services and, with deps, every service they
 // depend on, transitively (build --with-dependencies, pull --include-deps).
 // No services means all of them, and stays so.

@@ -68,11 +68,7 @@ func runPull(ctx context.Context, o *pullOptions) error {
 	default:
 		return usagef(path, "invalid --policy value %q: use missing or always", o.policy)
 	}
-	p, err := o.loadValid(ctx, o.services)
-	if err != nil {
-		return err
-	}
-	services, err := withDependencies(p, o.services, o.includeDeps)
+	p, services, err := o.loadWithDependencies(ctx, o.services, o.includeDeps)
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,7 @@ image and the registry, unless --ignore-push-failures.`,
 
 // runPush loads the stack file and calls stack.Push.
 func runPush(ctx context.Context, o *pushOptions) error {
-	p, err := o.loadValid(ctx, o.services)
-	if err != nil {
-		return err
-	}
-	services, err := withDependencies(p, o.services, o.includeDeps)
+	p, services, err := o.loadWithDependencies(ctx, o.services, o.includeDeps)
 	if err != nil {
 		return err
 	}

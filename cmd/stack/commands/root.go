@@ -323,6 +323,14 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// oneService accepts exactly one positional argument, a SERVICE.
+func oneService(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usagef(cmd.CommandPath(), "%q requires exactly 1 argument: SERVICE", cmd.CommandPath())
+	}
+	return nil
+}
+
 // seconds converts a -t/--timeout value to the pointer the verbs take: nil
 // when the flag was not given.
 func seconds(cmd *cobra.Command, flag string, n int) *time.Duration {

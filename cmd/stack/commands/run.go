@@ -192,26 +192,15 @@ func runRun(ctx context.Context, o *runOptions) error {
 		return err
 	}
 	defer release()
-	var ts *terminalSession
+	terminal := &lazyTerminal{c: o.cli}
+	if tty {
+		terminal.in = in
+	}
 	opts.BeforeAttach = func() (*engine.TermSize, <-chan engine.TermSize) {
 		prog.Settle()
-		if !tty {
-			return nil, nil
-		}
-		lent, err := lendTerminal(ctx, in, o.stdoutFile())
-		if err != nil {
-			// The container still runs, without the terminal's raw mode.
-			fmt.Fprintf(o.stderr, "stack: warning: terminal: %v\n", err)
-			return nil, nil
-		}
-		ts = lent
-		return ts.size, ts.resize
+		return terminal.lend(ctx)
 	}
-	defer func() {
-		if ts != nil {
-			ts.end()
-		}
-	}()
+	defer terminal.end()
 	name, runErr := rv.Run(ctx, p, opts)
 	if runErr == nil && o.detach {
 		fmt.Fprintln(o.stdout, name)
