@@ -57,16 +57,12 @@ func (s *Stack) Build(ctx context.Context, p *types.Project, o BuildOptions) err
 // selectBuilds returns the services (all when none is named) that have a
 // build section.
 func selectBuilds(p *types.Project, services []string) ([]imageBuild, error) {
-	names := services
-	if len(names) == 0 {
-		names = sortedKeys(p.Services)
+	svcs, err := servicesOf(p, services)
+	if err != nil {
+		return nil, err
 	}
 	var builds []imageBuild
-	for _, name := range names {
-		svc, ok := p.Services[name]
-		if !ok {
-			return nil, fmt.Errorf("no such service: %s", name)
-		}
+	for _, svc := range svcs {
 		if svc.Build != nil {
 			builds = append(builds, imageBuild{service: svc})
 		}

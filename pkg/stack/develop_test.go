@@ -135,7 +135,7 @@ func watching(t *testing.T, s *Stack, p *types.Project) {
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- s.Watch(ctx, p, WatchOptions{Quiet: 20 * time.Millisecond, Ready: func() { close(ready) }})
+		done <- s.Watch(ctx, p, WatchOptions{Quiet: 200 * time.Millisecond, Ready: func() { close(ready) }})
 	}()
 	t.Cleanup(func() {
 		cancel()

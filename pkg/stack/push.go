@@ -31,18 +31,15 @@ type PushOptions struct {
 // distinct reference once, in parallel. Others are reported as skipped.
 // Credentials come from the docker config (see engine.LoadDockerConfig).
 func (s *Stack) Push(ctx context.Context, p *types.Project, o PushOptions) error {
-	names := o.Services
-	if len(names) == 0 {
-		names = sortedKeys(p.Services)
+	svcs, err := servicesOf(p, o.Services)
+	if err != nil {
+		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.parallel)
 	seen := map[string]bool{}
-	for _, name := range names {
-		svc, ok := p.Services[name]
-		if !ok {
-			return fmt.Errorf("no such service: %s", name)
-		}
+	for _, svc := range svcs {
+		name := svc.Name
 		if svc.Build == nil || svc.Image == "" {
 			why := "no build section"
 			if svc.Build != nil {
@@ -60,6 +57,23 @@ func (s *Stack) Push(ctx context.Context, p *types.Project, o PushOptions) error
 		}
 	}
 	return g.Wait()
+}
+
+// servicesOf returns the named services of p (all, by name, when none is
+// named); a name that is not a service is an error.
+func servicesOf(p *types.Project, names []string) ([]types.ServiceConfig, error) {
+	if len(names) == 0 {
+		names = sortedKeys(p.Services)
+	}
+	out := make([]types.ServiceConfig, 0, len(names))
+	for _, name := range names {
+		svc, ok := p.Services[name]
+		if !ok {
+			return nil, fmt.Errorf("no such service: %s", name)
+		}
+		out = append(out, svc)
+	}
+	return out, nil
 }
 
 // pushOne pushes ref of service, reporting progress.
