@@ -300,10 +300,11 @@ func missingImage(svc types.ServiceConfig, ref string, cause error) error {
 		if errors.Is(cause, context.Canceled) {
 			return cause
 		}
-		// The registry said no or was not there: that line says what to
-		// do, a hint about building would not.
+		// The registry refused the credentials: that line says what to
+		// do, a hint about building would not. (One that cannot be
+		// reached keeps the hint: the image may be meant to be local.)
 		var refused *engine.RegistryError
-		if errors.As(cause, &refused) {
+		if errors.As(cause, &refused) && refused.Denied {
 			return fmt.Errorf("service %q: %w", svc.Name, cause)
 		}
 		return fmt.Errorf("service %q: image %q: %w and could not be pulled (%v); %s", svc.Name, ref, ErrImageMissing, cause, hint)
