@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -142,6 +144,43 @@ func TestCommitExportDiffPickTheContainer(t *testing.T) {
 	}
 	if _, err := s.Diff(ctx, "shop", "db", 0); err != nil {
 		t.Errorf("diff of a stopped container: %v", err)
+	}
+}
+
+func TestContainerStepEvents(t *testing.T) {
+	ctx := context.Background()
+	f, s, _ := scaled(t)
+	sink := &recordSink{}
+	s.sink = sink
+	steps := func() []string {
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		var got []string
+		for _, e := range sink.events {
+			got = append(got, fmt.Sprintf("%s %s %v %q %q", e.Name, e.Status, e.Done, e.Text, e.Error))
+		}
+		sink.events = nil
+		return got
+	}
+	id, err := s.Commit(ctx, "shop", CommitOptions{Service: "db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := steps(), []string{`shop-db-1 Committing false "" ""`, `shop-db-1 Committed true "as ` + id + `" ""`}; !slices.Equal(got, want) {
+		t.Errorf("commit events %q, want %q", got, want)
+	}
+	f.fail["ExportContainer shop-db-1"] = errors.New("disk full")
+	if err := s.Export(ctx, "shop", io.Discard, ExportOptions{Service: "db"}); err == nil || !strings.Contains(err.Error(), `container "shop-db-1": disk full`) {
+		t.Errorf("export: %v", err)
+	}
+	if got, want := steps(), []string{`shop-db-1 Exporting false "" ""`, `shop-db-1 Error true "" "disk full"`}; !slices.Equal(got, want) {
+		t.Errorf("failed export events %q, want %q", got, want)
+	}
+	if err := s.Export(ctx, "shop", io.Discard, ExportOptions{Service: "db", DryRun: true}); err != nil {
+		t.Errorf("dry run: %v", err)
+	}
+	if got, want := steps(), []string{`shop-db-1 Exporting false "" ""`, `shop-db-1 Exported true "" ""`}; !slices.Equal(got, want) {
+		t.Errorf("dry-run export events %q, want %q", got, want)
 	}
 }
 

@@ -2,7 +2,6 @@ package stack
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
 )
@@ -39,21 +38,16 @@ func (s *Stack) Commit(ctx context.Context, project string, o CommitOptions) (st
 	if err != nil {
 		return "", err
 	}
-	ev := Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusCommitting}
-	s.emit(ev)
 	id := ""
-	if !o.DryRun {
+	err = s.containerStep(c, StatusCommitting, StatusCommitted, "", o.DryRun, func() (string, error) {
+		var err error
 		id, err = s.engine.CommitContainer(ctx, c.ID, engine.CommitRequest{
 			Ref: o.Ref, Message: o.Message, Author: o.Author, Changes: o.Changes, Pause: o.Pause,
 		})
-		if err != nil {
-			ev.Status, ev.Done, ev.Error = StatusError, true, err.Error()
-			s.emit(ev)
-			return "", fmt.Errorf("container %q: %w", c.Name, err)
-		}
-		ev.Text = "as " + id
+		return "as " + id, err
+	})
+	if err != nil {
+		return "", err
 	}
-	ev.Status, ev.Done = StatusCommitted, true
-	s.emit(ev)
 	return id, nil
 }

@@ -116,18 +116,7 @@ func (s *Stack) copyTargets(ctx context.Context, project, service string, o Copy
 
 // copyOne reports one container's copy around do.
 func (s *Stack) copyOne(c engine.Container, text string, dryRun bool, do func() error) error {
-	ev := Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusCopying, Text: text}
-	s.emit(ev)
-	if !dryRun {
-		if err := do(); err != nil {
-			ev.Status, ev.Done, ev.Error = StatusError, true, err.Error()
-			s.emit(ev)
-			return fmt.Errorf("container %q: %w", c.Name, err)
-		}
-	}
-	ev.Status, ev.Done = StatusCopied, true
-	s.emit(ev)
-	return nil
+	return s.containerStep(c, StatusCopying, StatusCopied, text, dryRun, func() (string, error) { return "", do() })
 }
 
 // fanOutReader returns n readers that each see all of r, and the function

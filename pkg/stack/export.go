@@ -2,7 +2,6 @@ package stack
 
 import (
 	"context"
-	"fmt"
 	"io"
 )
 
@@ -27,16 +26,7 @@ func (s *Stack) Export(ctx context.Context, project string, w io.Writer, o Expor
 	if err != nil {
 		return err
 	}
-	ev := Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: StatusExporting}
-	s.emit(ev)
-	if !o.DryRun {
-		if err := s.engine.ExportContainer(ctx, c.ID, w); err != nil {
-			ev.Status, ev.Done, ev.Error = StatusError, true, err.Error()
-			s.emit(ev)
-			return fmt.Errorf("container %q: %w", c.Name, err)
-		}
-	}
-	ev.Status, ev.Done = StatusExported, true
-	s.emit(ev)
-	return nil
+	return s.containerStep(c, StatusExporting, StatusExported, "", o.DryRun, func() (string, error) {
+		return "", s.engine.ExportContainer(ctx, c.ID, w)
+	})
 }

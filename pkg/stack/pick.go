@@ -51,3 +51,25 @@ func (s *Stack) serviceContainers(ctx context.Context, project, service string, 
 	})
 	return cs, nil
 }
+
+// containerStep reports one operation on container c around do: working
+// while it runs, then done, with the text do returns when there is one, or
+// the error. With dryRun do is not called.
+func (s *Stack) containerStep(c engine.Container, working, done Status, text string, dryRun bool, do func() (string, error)) error {
+	ev := Event{Kind: KindContainer, Name: c.Name, Service: c.Service, Status: working, Text: text}
+	s.emit(ev)
+	if !dryRun {
+		doneText, err := do()
+		if err != nil {
+			ev.Status, ev.Done, ev.Error = StatusError, true, err.Error()
+			s.emit(ev)
+			return fmt.Errorf("container %q: %w", c.Name, err)
+		}
+		if doneText != "" {
+			ev.Text = doneText
+		}
+	}
+	ev.Status, ev.Done = done, true
+	s.emit(ev)
+	return nil
+}
