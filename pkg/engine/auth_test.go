@@ -67,6 +67,34 @@ func TestCredentialsFromHelpers(t *testing.T) {
 	}
 }
 
+func TestCredentialsFromAuths(t *testing.T) {
+	// The docker CLI reads a login as "auth" (base64 user:password), as
+	// "username" and "password", and under a key with scheme and path.
+	dir := writeConfig(t, `{"auths": {
+		"plain.test": {"username": "u", "password": "p"},
+		"https://scheme.test/v1/": {"auth": "dTI6cDI="},
+		"token.test": {"identitytoken": "tok"}
+	}}`)
+	c, err := LoadCredentials(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]registry.AuthConfig{
+		"plain.test/app":    {Username: "u", Password: "p", ServerAddress: "plain.test"},
+		"scheme.test/app:1": {Username: "u2", Password: "p2", ServerAddress: "scheme.test"},
+		"token.test/app":    {IdentityToken: "tok", ServerAddress: "token.test"},
+	} {
+		enc, err := c.Auth(context.Background(), ref)
+		if err != nil || enc == "" {
+			t.Fatalf("%s: %q, %v", ref, enc, err)
+		}
+		ac, err := registry.DecodeAuthConfig(enc)
+		if err != nil || *ac != want {
+			t.Errorf("%s: %+v, %v; want %+v", ref, ac, err, want)
+		}
+	}
+}
+
 func TestDetachKeys(t *testing.T) {
 	dir := writeConfig(t, `{"detachKeys": "ctrl-x,x"}`)
 	if k, err := DetachKeys(dir); err != nil || k != "ctrl-x,x" {

@@ -29,7 +29,11 @@ type Credentials struct {
 // dockerConfig is the part of the docker CLI's config.json about logins.
 type dockerConfig struct {
 	Auths map[string]struct {
-		Auth          string `json:"auth"`
+		Auth string `json:"auth"`
+		// Username and Password count when Auth is empty, as in the
+		// docker CLI.
+		Username      string `json:"username"`
+		Password      string `json:"password"`
 		IdentityToken string `json:"identitytoken"`
 	} `json:"auths"`
 	CredsStore  string            `json:"credsStore"`
@@ -94,6 +98,9 @@ func (c *Credentials) Auth(ctx context.Context, ref string) (string, error) {
 				ac, err = decodeAuth(a.Auth)
 				if err != nil {
 					return "", fmt.Errorf("docker config %s: login of %s: %w", filepath.Join(c.dir, "config.json"), k, err)
+				}
+				if a.Auth == "" {
+					ac.Username, ac.Password = a.Username, a.Password
 				}
 				ac.IdentityToken = a.IdentityToken
 				break
