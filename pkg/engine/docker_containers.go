@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 )
@@ -241,7 +242,35 @@ func (d *Docker) RemoveContainer(ctx context.Context, id string, o RemoveOptions
 		}
 	}
 	err := d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: o.Force, RemoveVolumes: o.Volumes})
+	if err != nil && cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress") {
+		err = d.awaitRemoval(ctx, id, err)
+	}
 	return d.wrap(fmt.Sprintf("remove container %q", d.names.of(id)), err)
+}
+
+// awaitRemoval waits for a removal someone else started (another stack,
+// an agent pruning its runs) to end: the container going is what the caller
+// asked for. A removal that failed leaves the container dead: then the
+// engine's refusal stands.
+func (d *Docker) awaitRemoval(ctx context.Context, id string, refused error) error {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		info, err := d.cli.ContainerInspect(ctx, id)
+		switch {
+		case cerrdefs.IsNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		case info.State != nil && info.State.Dead && info.State.Status != "removing":
+			return refused
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
 }
 
 // RenameContainer renames a container.
