@@ -8,7 +8,7 @@ E2E_TIMEOUT  ?= 25m
 E2E_ARTIFACTS ?= $(CURDIR)/e2e/artifacts
 
 .DEFAULT_GOAL := build
-.PHONY: help build test engine image ui-assets vet unit e2e e2e-wordpress e2e-ui e2e-swarm lint demo demo-down bench bench-ui bench-swarm clean
+.PHONY: help build test engine image ui-assets vet unit e2e e2e-wordpress e2e-ui e2e-swarm lint demo demo-down bench bench-ui bench-swarm bench-watch clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench: engine image ## benchmarks against a direct-API baseline (bench/run.sh; Q
 
 bench-ui: engine image ui-assets ## stack ui on 200 services: first render in chromium, RSS with 5 tabs on the logs
 	$(GO) test -count=1 -timeout 20m -run '^$$' -bench 'BenchmarkUI' -benchtime 5x -v ./e2e/
+
+bench-watch: engine image ## watch: a synced edit, from the write to the content read in the container
+	$(GO) test -count=1 -timeout 10m -run '^$$' -bench 'BenchmarkWatchSync' -benchtime 20x -v ./e2e/
 
 bench-swarm: engine image ## stack deploy --wait against docker stack deploy on a 3-node swarm (bench/swarm.sh)
 	bash bench/swarm.sh

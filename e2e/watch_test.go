@@ -50,7 +50,7 @@ const watchWait = 90 * time.Second
 
 // watchEnv is one watch test's project and directory.
 type watchEnv struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	dir     string
 	project string
@@ -117,9 +117,36 @@ func TestWatch(t *testing.T) {
 	})
 }
 
+// BenchmarkWatchSync measures a synced edit: from the write of a file
+// under a sync path to the first docker exec that reads the new content in
+// the container (the exec's own time included, so an upper bound). The
+// issue's goal is 2 s; `make bench-watch` runs it.
+func BenchmarkWatchSync(b *testing.B) {
+	if err := engineAnswers(); err != nil {
+		b.Skipf("Docker Engine unreachable: %v", err)
+	}
+	bin := stackBinary(b)
+	ensureImage(b)
+	w := newWatchEnv(b, bin)
+	proc := w.start("--progress", "plain", "watch", "app")
+	defer w.stop(proc, 130)
+	w.waitFile("app", "/app/a.txt", "v1")
+	var worst time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		content := fmt.Sprintf("edit-%d", i)
+		w.write("src/a.txt", content)
+		w.waitFile("app", "/app/a.txt", content)
+		worst = max(worst, time.Since(start))
+	}
+	b.StopTimer()
+	b.ReportMetric(worst.Seconds(), "max-s")
+}
+
 // newWatchEnv writes the watch test's files into a directory of its own
 // and removes the project's objects when the test ends.
-func newWatchEnv(t *testing.T, bin string) *watchEnv {
+func newWatchEnv(t testing.TB, bin string) *watchEnv {
 	w := &watchEnv{t: t, bin: bin, dir: t.TempDir(), project: "e2e-" + projectSafe(t.Name()) + "-" + randomSuffix(6)}
 	for name, content := range map[string]string{
 		"compose.yaml":      watchFile,
@@ -134,9 +161,9 @@ func newWatchEnv(t *testing.T, bin string) *watchEnv {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			saveArtifacts(tsT{t}, projectSafe(t.Name()), w.project)
+			saveArtifacts(tbT{t}, projectSafe(t.Name()), w.project)
 		}
-		cleanupProject(tsT{t}, w.project)
+		cleanupProject(tbT{t}, w.project)
 	})
 	return w
 }
