@@ -245,6 +245,11 @@ func (s *Stack) stopRunning(ctx context.Context, run *running, skip map[string]b
 		case <-ctx.Done():
 		}
 	}()
+	// A second Ctrl-C also ends a wait for the lock: the kill below goes
+	// ahead without it.
+	if release, err := s.lock(ctx, run.project.Name); err == nil {
+		defer release()
+	}
 	cs := run.containers(skip)
 	stop := planLifecycle(run.project.Name, run.project, cs, lifecycle{kind: OpStop, ordered: true, reverse: true, timeout: o.Timeout,
 		pick: func(engine.Container) bool { return true }})

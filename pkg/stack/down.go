@@ -14,25 +14,27 @@ import (
 // nil: then the labels on the engine alone say what belongs to the project
 // and in which order.
 func (s *Stack) Down(ctx context.Context, name string, p *types.Project, o DownOptions) error {
-	pl, err := s.PlanDown(ctx, name, p, o)
-	if err != nil {
+	return s.locked(ctx, name, o.DryRun, func() error {
+		pl, err := s.PlanDown(ctx, name, p, o)
+		if err != nil {
+			return err
+		}
+		if o.DryRun {
+			s.reportPlan(pl)
+			return nil
+		}
+		if _, err = s.execute(ctx, pl); err != nil || !removesAgent(pl) {
+			return err
+		}
+		// The agent may have made a container (a job's run) between the
+		// observation and its own removal: one more pass takes what is left.
+		again, err := s.PlanDown(ctx, name, p, o)
+		if err != nil || len(again.Ops) == 0 {
+			return err
+		}
+		_, err = s.execute(ctx, again)
 		return err
-	}
-	if o.DryRun {
-		s.reportPlan(pl)
-		return nil
-	}
-	if _, err = s.execute(ctx, pl); err != nil || !removesAgent(pl) {
-		return err
-	}
-	// The agent may have made a container (a job's run) between the
-	// observation and its own removal: one more pass takes what is left.
-	again, err := s.PlanDown(ctx, name, p, o)
-	if err != nil || len(again.Ops) == 0 {
-		return err
-	}
-	_, err = s.execute(ctx, again)
-	return err
+	})
 }
 
 // removesAgent reports whether a plan removes the project's agent.

@@ -13,6 +13,8 @@ const (
 	KindVolume    ResourceKind = "volume"
 	KindImage     ResourceKind = "image"
 	KindService   ResourceKind = "service"
+	// KindProject is the project as a whole: its lock.
+	KindProject ResourceKind = "project"
 )
 
 // OpKind is what an operation of a plan does to its resource.
@@ -104,8 +106,14 @@ const (
 	StatusDisconnected Status = "Disconnected"
 	StatusSkipped      Status = "Skipped"
 	// StatusHook reports a line a lifecycle hook wrote.
-	StatusHook    Status = "Hook"
-	StatusError   Status = "Error"
+	StatusHook  Status = "Hook"
+	StatusError Status = "Error"
+	// StatusCanceled is an operation that did not run, or was stopped,
+	// because another failed or the engine went away: not a failure of its
+	// own.
+	StatusCanceled Status = "Canceled"
+	// StatusLocked is the project lock taken after a wait.
+	StatusLocked  Status = "Locked"
 	StatusWarning Status = "Warning"
 )
 

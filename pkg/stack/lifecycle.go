@@ -121,25 +121,22 @@ func (s *Stack) Kill(ctx context.Context, name string, p *types.Project, o KillO
 func (s *Stack) Rm(ctx context.Context, name string, p *types.Project, o RmOptions) error {
 	l := lifecycle{kind: OpRemove, ordered: true, reverse: true, timeout: o.Timeout, volumes: o.Volumes,
 		pick: func(c engine.Container) bool { return o.Stop || !c.State.Up() }}
-	pl, err := s.planLifecycle(ctx, name, p, o.Services, l)
-	if err != nil {
-		return err
-	}
-	if o.DryRun {
-		s.reportPlan(pl)
-		return nil
-	}
-	if o.Confirm != nil {
-		names := make([]string, len(pl.Ops))
-		for i, op := range pl.Ops {
-			names[i] = op.Name
+	return s.locked(ctx, name, o.DryRun, func() error {
+		pl, err := s.planLifecycle(ctx, name, p, o.Services, l)
+		if err != nil {
+			return err
 		}
-		if !o.Confirm(names) {
-			return nil
+		if o.Confirm != nil && !o.DryRun {
+			names := make([]string, len(pl.Ops))
+			for i, op := range pl.Ops {
+				names[i] = op.Name
+			}
+			if !o.Confirm(names) {
+				return nil
+			}
 		}
-	}
-	_, err = s.execute(ctx, pl)
-	return err
+		return s.apply(ctx, pl, o.DryRun)
+	})
 }
 
 // Pause pauses the running containers of the selected services.
@@ -157,15 +154,36 @@ func (s *Stack) Unpause(ctx context.Context, name string, p *types.Project, o Pa
 // lifecycle observes, plans and runs (or with dryRun reports) verb l on
 // the selected services' containers.
 func (s *Stack) lifecycle(ctx context.Context, name string, p *types.Project, services []string, dryRun bool, l lifecycle) error {
-	pl, err := s.planLifecycle(ctx, name, p, services, l)
+	return s.locked(ctx, name, dryRun, func() error {
+		pl, err := s.planLifecycle(ctx, name, p, services, l)
+		if err != nil {
+			return err
+		}
+		return s.apply(ctx, pl, dryRun)
+	})
+}
+
+// locked runs f holding the lock of project, or without it for a dry
+// run, which changes nothing.
+func (s *Stack) locked(ctx context.Context, project string, dryRun bool, f func() error) error {
+	if dryRun {
+		return f()
+	}
+	release, err := s.lock(ctx, project)
 	if err != nil {
 		return err
 	}
+	defer release()
+	return f()
+}
+
+// apply executes pl, or with dryRun reports it.
+func (s *Stack) apply(ctx context.Context, pl *Plan, dryRun bool) error {
 	if dryRun {
 		s.reportPlan(pl)
 		return nil
 	}
-	_, err = s.execute(ctx, pl)
+	_, err := s.execute(ctx, pl)
 	return err
 }
 

@@ -90,6 +90,13 @@ func (s *Stack) Run(ctx context.Context, p *types.Project, o RunOptions) (string
 	if err != nil {
 		return "", err
 	}
+	// The dependencies, the creation and, detached, the start are made
+	// under the project's lock; the run itself is not.
+	release, err := s.lock(ctx, p.Name)
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	if !o.NoDeps {
 		if err := s.runDependencies(ctx, p, o.Service); err != nil {
 			return "", err
@@ -135,6 +142,7 @@ func (s *Stack) Run(ctx context.Context, p *types.Project, o RunOptions) (string
 		}
 		return name, nil
 	}
+	release()
 	if o.BeforeAttach != nil {
 		size, resize := o.BeforeAttach()
 		if size != nil {

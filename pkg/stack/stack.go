@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
@@ -21,6 +22,10 @@ type Options struct {
 	Parallel int
 	// Now is the clock used for event times; nil uses time.Now.
 	Now func() time.Time
+	// Lock, when set, makes every verb that changes a project hold the
+	// project's lock on the engine while it does (lock.go); nil takes no
+	// lock.
+	Lock *LockOptions
 }
 
 // Stack runs the verbs against one engine.
@@ -29,11 +34,18 @@ type Stack struct {
 	sink     Sink
 	parallel int
 	now      func() time.Time
+
+	lockOpts *LockOptions
+	// acquireMu makes this Stack take one lock at a time; lockMu guards
+	// held, the locks it holds by project.
+	acquireMu sync.Mutex
+	lockMu    sync.Mutex
+	held      map[string]*lease
 }
 
 // New returns a Stack for o.
 func New(o Options) *Stack {
-	s := &Stack{engine: o.Engine, sink: o.Sink, parallel: o.Parallel, now: o.Now}
+	s := &Stack{engine: o.Engine, sink: o.Sink, parallel: o.Parallel, now: o.Now, lockOpts: o.Lock}
 	if s.sink == nil {
 		s.sink = Discard
 	}

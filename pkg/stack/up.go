@@ -36,15 +36,27 @@ func (s *Stack) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 			return err
 		}
 	}
-	pl, err := s.planUp(ctx, p, sel, o)
-	if err != nil {
-		return err
-	}
 	if o.DryRun {
+		pl, err := s.planUp(ctx, p, sel, o)
+		if err != nil {
+			return err
+		}
 		s.reportPlan(pl)
 		return nil
 	}
+	// Observed, planned and run under the project's lock; waiting for
+	// readiness and following logs only read.
+	release, err := s.lock(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	pl, err := s.planUp(ctx, p, sel, o)
+	if err != nil {
+		release()
+		return err
+	}
 	x, err := s.execute(ctx, pl)
+	release()
 	run := x.running(p)
 	if err != nil {
 		if o.Wait {

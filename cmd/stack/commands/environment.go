@@ -82,9 +82,14 @@ func (c *cli) engineSelection() engine.Selection {
 }
 
 // useDocker makes the commands talk to the Docker engine that the global
-// flags and the environment select.
+// flags and the environment select, their verbs holding the project's lock
+// while they change it.
 func (c *cli) useDocker() {
 	c.newVerbs = func(sink stack.Sink, parallel int) (verbs, func(), error) {
-		return dockerVerbs(c.engineSelection(), sink, parallel)
+		lock, err := c.lockOptions()
+		if err != nil {
+			return nil, nil, err
+		}
+		return dockerVerbs(c.engineSelection(), stack.Options{Sink: sink, Parallel: parallel, Lock: lock})
 	}
 }

@@ -42,6 +42,9 @@ type cli struct {
 	// model is the loading config skips (--no-interpolate, ...); zero for
 	// every other command.
 	model project.ModelOptions
+	// command is the command line's command, e.g. "stack up": what a
+	// project lock it takes says it is held by.
+	command string
 }
 
 // globalOptions are Compose's global flags, valid before or after the
@@ -63,6 +66,9 @@ type globalOptions struct {
 	// allResources keeps networks, volumes, secrets and configs that no
 	// service uses.
 	allResources bool
+	// noWaitLock fails at once when another command holds the project's
+	// lock, instead of waiting for it.
+	noWaitLock bool
 }
 
 // getenv returns the value of key in the environment, or "".
@@ -209,6 +215,7 @@ func newRootCommand(c *cli) *cobra.Command {
 	f.StringVarP(&g.host, "host", "H", "", "Daemon socket to connect to, as the docker CLI's -H (DOCKER_HOST)")
 	f.StringVar(&g.context, "context", "", "Name of the docker context to use (DOCKER_CONTEXT; default: the current context)")
 	f.BoolVar(&g.strict, "strict", false, "Refuse keys of the stack file that stack does not honour, instead of warning")
+	f.BoolVar(&g.noWaitLock, "no-wait-lock", false, "Fail at once when another command is changing the project, instead of waiting for it")
 
 	root.AddCommand(
 		newUpCommand(c),
@@ -285,6 +292,7 @@ func (c *cli) resolveGlobals(cmd *cobra.Command) error {
 		}
 	}
 	c.composeDotEnv()
+	c.command = cmd.CommandPath()
 	if !fl.Changed("parallel") {
 		if v := c.getenv("COMPOSE_PARALLEL_LIMIT"); v != "" {
 			n, err := strconv.Atoi(v)

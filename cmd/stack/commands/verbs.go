@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
@@ -21,10 +22,10 @@ type verbs interface {
 	Ps(ctx context.Context, name string, o stack.PsOptions) ([]engine.Container, error)
 }
 
-// dockerVerbs returns a Stack on the Docker engine sel names (-H,
+// dockerVerbs returns a Stack with o on the Docker engine sel names (-H,
 // --context, DOCKER_HOST, DOCKER_CONTEXT, the current context), and a
 // function to release it.
-func dockerVerbs(sel engine.Selection, sink stack.Sink, parallel int) (verbs, func(), error) {
+func dockerVerbs(sel engine.Selection, o stack.Options) (verbs, func(), error) {
 	t, err := engine.Resolve(sel)
 	if err != nil {
 		return nil, nil, err
@@ -33,8 +34,24 @@ func dockerVerbs(sel engine.Selection, sink stack.Sink, parallel int) (verbs, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	release := func() { _ = eng.Close() }
-	return stack.New(stack.Options{Engine: eng, Sink: sink, Parallel: parallel}), release, nil
+	o.Engine = eng
+	return stack.New(o), func() { _ = eng.Close() }, nil
+}
+
+// lockOptions are the project locks the verbs take, held in the name of
+// the command c runs: --no-wait-lock, and STACK_LOCK_STALE for how long a
+// holder on another host may show no heartbeat before it is taken over.
+func (c *cli) lockOptions() (*stack.LockOptions, error) {
+	lock := &stack.LockOptions{Command: c.command, NoWait: c.global.noWaitLock}
+	if v := c.getenv("STACK_LOCK_STALE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("STACK_LOCK_STALE=%q: want a positive duration such as 30s", v)
+		}
+		lock.StaleAfter = d
+		lock.Heartbeat = min(stack.DefaultLockHeartbeat, d/3)
+	}
+	return lock, nil
 }
 
 // connect returns the verbs, reporting progress to sink, and a function
