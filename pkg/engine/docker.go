@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -33,6 +35,9 @@ type Docker struct {
 
 	// names is what this client has seen of containers.
 	names containerBook
+	// netNames are the networks' names by ID, so that errors name
+	// networks as the user knows them.
+	netNames nameBook
 
 	mu         sync.Mutex
 	apiVersion string // negotiated, "" until the first need
@@ -155,7 +160,7 @@ func (d *Docker) wrap(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	if client.IsErrConnectionFailed(err) {
+	if client.IsErrConnectionFailed(err) || brokenConnection(err) {
 		cause := err
 		if p := d.lastDialErr.Load(); p != nil {
 			cause = *p
@@ -182,6 +187,17 @@ func (d *Docker) wrap(op string, err error) error {
 	}
 	msg = dedupe(strings.TrimPrefix(msg, daemonErrorPrefix))
 	return &opError{op: op, kind: kind, err: &engineError{msg: msg, err: err}}
+}
+
+// brokenConnection reports whether err says that the connection to the
+// engine broke or could not be made: the engine went away in the middle
+// of a call (EOF, reset) or between calls (refused, socket gone). An
+// error the engine answered with never says so.
+func brokenConnection(err error) bool {
+	var opErr *net.OpError
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // dedupe shortens "x: X" to "X": the client repeats some engine messages
@@ -364,6 +380,37 @@ func (b *containerBook) of(id string) string {
 	defer b.mu.Unlock()
 	if e, ok := b.m[id]; ok && e.name != "" {
 		return e.name
+	}
+	return id
+}
+
+// nameBook is the names of objects this client has seen, by ID. It is
+// safe for concurrent use.
+type nameBook struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// learn records the name of object id.
+func (b *nameBook) learn(id, name string) {
+	if id == "" || name == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil {
+		b.m = map[string]string{}
+	}
+	b.m[id] = name
+}
+
+// of returns the name of object id when known, else id itself (the caller
+// may have passed a name).
+func (b *nameBook) of(id string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.m[id]; n != "" {
+		return n
 	}
 	return id
 }

@@ -77,7 +77,8 @@ func streamEvents[T any](ctx context.Context, d *Docker, op string, opts events.
 					return // the end asked for
 				}
 				if err == nil || errors.Is(err, io.EOF) {
-					err = errors.New("the engine closed the event stream")
+					// The engine is going away (a clean end of the stream).
+					err = fmt.Errorf("the engine closed the event stream: %w", io.EOF)
 				}
 				errc <- d.wrap(op, err)
 				return

@@ -138,7 +138,7 @@ func (d *Docker) WaitLockGone(ctx context.Context, id string) error {
 				return ctx.Err()
 			}
 			if err == nil || errors.Is(err, io.EOF) {
-				err = errors.New("the engine closed the event stream")
+				err = fmt.Errorf("the engine closed the event stream: %w", io.EOF)
 			}
 			return d.wrap(op, err)
 		}

@@ -30,6 +30,7 @@ func (d *Docker) ListNetworks(ctx context.Context, project string) ([]Network, e
 	out := make([]Network, 0, len(list))
 	for _, n := range list {
 		out = append(out, fromNetwork(n))
+		d.netNames.learn(n.ID, n.Name)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -48,8 +49,9 @@ func fromNetwork(n network.Inspect) Network {
 func (d *Docker) InspectNetwork(ctx context.Context, name string) (Network, error) {
 	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
 	if err != nil {
-		return Network{}, d.wrap(fmt.Sprintf("inspect network %q", name), err)
+		return Network{}, d.wrap(fmt.Sprintf("inspect network %q", d.netNames.of(name)), err)
 	}
+	d.netNames.learn(n.ID, n.Name)
 	return fromNetwork(n), nil
 }
 
@@ -79,6 +81,7 @@ func (d *Docker) CreateNetwork(ctx context.Context, r NetworkRequest) (Network, 
 	if err != nil {
 		return Network{}, d.wrap(op, err)
 	}
+	d.netNames.learn(resp.ID, name)
 	driver := r.Config.Driver
 	if driver == "" {
 		driver = "bridge"
@@ -150,20 +153,20 @@ func networkOptions(r NetworkRequest, api string) (network.CreateOptions, error)
 
 // ConnectNetwork connects a container to a network with ep's settings.
 func (d *Docker) ConnectNetwork(ctx context.Context, networkID, containerID string, ep Endpoint) error {
-	op := fmt.Sprintf("connect container %q to network %q", d.names.of(containerID), networkID)
+	op := fmt.Sprintf("connect container %q to network %q", d.names.of(containerID), d.netNames.of(networkID))
 	return d.wrap(op, d.cli.NetworkConnect(ctx, networkID, containerID, ep.Settings))
 }
 
 // RemoveNetwork removes a network; one with endpoints is ErrConflict.
 func (d *Docker) RemoveNetwork(ctx context.Context, id string) error {
-	return d.wrap(fmt.Sprintf("remove network %q", id), d.cli.NetworkRemove(ctx, id))
+	return d.wrap(fmt.Sprintf("remove network %q", d.netNames.of(id)), d.cli.NetworkRemove(ctx, id))
 }
 
 // DisconnectNetwork force-disconnects a container from a network. container
 // may also be a key of the network's endpoints that names no container (a
 // stale endpoint, moby issue 42119): the endpoint's name is then used.
 func (d *Docker) DisconnectNetwork(ctx context.Context, networkID, containerID string) error {
-	op := fmt.Sprintf("disconnect container %q from network %q", d.names.of(containerID), networkID)
+	op := fmt.Sprintf("disconnect container %q from network %q", d.names.of(containerID), d.netNames.of(networkID))
 	err := d.cli.NetworkDisconnect(ctx, networkID, containerID, true)
 	if err == nil || !cerrdefs.IsNotFound(err) {
 		return d.wrap(op, err)

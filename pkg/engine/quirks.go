@@ -64,7 +64,7 @@ func (d *Docker) endpointsOf(ctx context.Context, id string, listed *Container) 
 		return false, nil, nil
 	}
 	if err != nil {
-		return false, nil, d.wrap(fmt.Sprintf("inspect container %q", id), err)
+		return false, nil, d.wrap(fmt.Sprintf("inspect container %q", d.names.of(id)), err)
 	}
 	if info.State == nil || !info.State.Running || info.NetworkSettings == nil {
 		return false, nil, nil
