@@ -20,10 +20,22 @@ type execution struct {
 	s  *Stack
 	pl *Plan
 	w  *watcher // nil when no edge waits on more than a start
+	// parent is the caller's context. Engine calls run on it, not on the
+	// walk's: a failure elsewhere stops what has not started, but a call
+	// in flight finishes and is reported as it ended, rather than be cut
+	// off half done (a start the engine made although its request was
+	// cancelled).
+	parent context.Context
 
 	mu  sync.Mutex
 	ids []string // container ID of each container op, once run
-	ran []atomic.Bool
+	// first is the first operation that failed of its own, and firstErr
+	// its error; gone is the error that says the engine went away.
+	first    *Op
+	firstErr error
+	gone     error
+	ran      []atomic.Bool
+	reported []atomic.Bool // the op's end was reported (Error, Canceled)
 }
 
 // execute runs exactly the operations of pl: each after those it depends
@@ -33,7 +45,8 @@ type execution struct {
 // made; the first failure cancels what is in flight and starts nothing
 // more.
 func (s *Stack) execute(ctx context.Context, pl *Plan) (*execution, error) {
-	x := &execution{s: s, pl: pl, ids: make([]string, len(pl.Ops)), ran: make([]atomic.Bool, len(pl.Ops))}
+	x := &execution{s: s, pl: pl, parent: ctx, ids: make([]string, len(pl.Ops)),
+		ran: make([]atomic.Bool, len(pl.Ops)), reported: make([]atomic.Bool, len(pl.Ops))}
 	for _, n := range pl.Notes {
 		s.emit(Event{Kind: n.Resource, Name: n.Name, Service: n.Service, Status: StatusWarning, Done: true, Text: n.Text})
 	}
@@ -49,11 +62,6 @@ func (s *Stack) execute(ctx context.Context, pl *Plan) (*execution, error) {
 		x.w = s.watch(ctx, pl.Project)
 		defer x.w.close()
 	}
-	defer func() {
-		if ctx.Err() != nil {
-			x.reportInterrupted()
-		}
-	}()
 	v := graph.Visitor{Wait: x.wait, Run: x.run}
 	if s.parallel == 1 {
 		// One at a time: waiting holds the only slot, as a sequential
@@ -65,7 +73,51 @@ func (s *Stack) execute(ctx context.Context, pl *Plan) (*execution, error) {
 			return x.run(ctx, key)
 		}}
 	}
-	return x, g.Walk(ctx, graph.WalkOptions{Limit: s.parallel}, v)
+	err = g.Walk(ctx, graph.WalkOptions{Limit: s.parallel}, v)
+	if err == nil {
+		return x, nil
+	}
+	if ctx.Err() != nil {
+		x.reportInterrupted()
+		return x, err
+	}
+	return x, x.settle(err)
+}
+
+// settle reports, after a failed walk, the operations that did not run
+// because of the failure, and returns what the command should say: that
+// the engine went away, else the first failure of its own.
+func (x *execution) settle(walkErr error) error {
+	x.mu.Lock()
+	first, firstErr, gone := x.first, x.firstErr, x.gone
+	x.mu.Unlock()
+	var why string
+	switch {
+	case gone != nil:
+		why = "not run: the engine went away"
+	case first != nil && first.Service != "":
+		why = fmt.Sprintf("not run: service %q failed", first.Service)
+	case first != nil:
+		why = fmt.Sprintf("not run: %s %s failed", first.Resource, first.Name)
+	}
+	if why != "" {
+		seen := map[string]bool{}
+		for _, op := range x.pl.Ops {
+			key := string(op.Resource) + " " + op.Name
+			if x.ran[op.ID].Load() || x.reported[op.ID].Load() || !op.Kind.changes() || seen[key] {
+				continue
+			}
+			seen[key] = true
+			x.s.emit(Event{Kind: op.Resource, Name: op.Name, Service: op.Service, Status: StatusCanceled, Done: true, Text: why})
+		}
+	}
+	switch {
+	case gone != nil:
+		return gone
+	case firstErr != nil:
+		return firstErr
+	}
+	return walkErr
 }
 
 // graph is the plan as a graph for the walker. Priorities combine the
@@ -180,31 +232,40 @@ func (x *execution) wait(ctx context.Context, key string) error {
 		dep := x.pl.Ops[d.Op]
 		x.s.emit(Event{Kind: KindContainer, Name: op.Name, Service: op.Service, Status: StatusWaiting, Text: "for " + dep.Name})
 		if err := x.s.await(ctx, x.w, x.id(d.Op), dep.Name, d.Condition, ""); err != nil {
-			if ctx.Err() == nil {
-				err = fmt.Errorf("service %q: dependency failed to start: %w", op.Service, err)
-				x.s.emit(Event{Kind: KindContainer, Name: op.Name, Service: op.Service, Status: StatusError, Done: true, Error: err.Error()})
+			if ctx.Err() != nil {
+				// Stopped by another failure or an interrupt: reported
+				// with the operations that did not run.
+				return err
 			}
-			return err
+			return x.fail(op, fmt.Errorf("dependency failed to start: %w", err))
 		}
 	}
 	return nil
 }
 
-// run carries out one operation and reports it.
+// run carries out one operation and reports it. Engine calls run on the
+// caller's context (see execution.parent); a pull or build, which can be
+// long, on the walk's.
 func (x *execution) run(ctx context.Context, key string) error {
 	op := x.op(key)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	var err error
 	switch op.Resource {
 	case KindContainer:
-		err = x.runContainer(ctx, op)
+		err = x.runContainer(x.parent, op)
 	case KindNetwork:
-		err = x.runNetwork(ctx, op)
+		err = x.runNetwork(x.parent, op)
 	case KindVolume:
-		err = x.runVolume(ctx, op)
+		err = x.runVolume(x.parent, op)
 	case KindImage:
-		err = x.runImage(ctx, op)
+		// The build and pull report their own failures.
+		if err = x.runImage(ctx, op); err != nil && !x.reported[op.ID].Swap(true) {
+			err = x.record(op, err)
+		}
 	default:
-		err = fmt.Errorf("%s %s: cannot %s a %s", op.Resource, op.Name, op.Kind, op.Resource)
+		err = x.fail(op, fmt.Errorf("%s %s: cannot %s a %s", op.Resource, op.Name, op.Kind, op.Resource))
 	}
 	if err == nil {
 		x.ran[op.ID].Store(true)
@@ -212,15 +273,90 @@ func (x *execution) run(ctx context.Context, key string) error {
 	return err
 }
 
-// fail reports that op failed and returns err, prefixed with the service
-// of a container op.
+// Why an operation ended in error.
+const (
+	causeOwn      = iota // a failure of its own
+	causeCanceled        // stopped by an interrupt or by another failure
+	causeGone            // the engine went away
+)
+
+// cause tells why op's error err happened.
+func (x *execution) cause(err error) int {
+	var unreachable *engine.UnreachableError
+	switch {
+	case x.parent.Err() != nil || errors.Is(err, context.Canceled):
+		return causeCanceled
+	case errors.As(err, &unreachable):
+		return causeGone
+	}
+	return causeOwn
+}
+
+// fail reports that op failed and returns its error, prefixed with the
+// service of a container op: as an Error when the failure is its own or
+// is the first sign that the engine went away, else as Canceled.
 func (x *execution) fail(op *Op, err error) error {
 	if op.Service != "" && op.Resource != KindImage {
 		err = fmt.Errorf("service %q: %w", op.Service, err)
 	}
-	x.s.emit(Event{Kind: op.Resource, Name: op.Name, Service: op.Service, Status: StatusError, Done: true, Error: err.Error()})
+	x.reported[op.ID].Store(true)
+	err = x.record(op, err)
+	ev := Event{Kind: op.Resource, Name: op.Name, Service: op.Service, Status: StatusError, Done: true, Error: err.Error()}
+	switch x.cause(err) {
+	case causeCanceled:
+		ev.Status, ev.Error, ev.Text = StatusCanceled, "", "interrupted"
+		if x.parent.Err() == nil {
+			ev.Text = "stopped: another operation failed"
+		}
+	case causeGone:
+		x.mu.Lock()
+		reported := x.gone != err
+		x.mu.Unlock()
+		if reported {
+			ev.Status, ev.Error, ev.Text = StatusCanceled, "", "the engine went away"
+		}
+	}
+	x.s.emit(ev)
 	return err
 }
+
+// record notes op's failure err: the first failure of its own, or the
+// first sign that the engine went away (returned as an EngineGoneError).
+func (x *execution) record(op *Op, err error) error {
+	cause := x.cause(err)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	switch {
+	case cause == causeGone && x.gone == nil:
+		var u *engine.UnreachableError
+		errors.As(err, &u)
+		x.gone = &EngineGoneError{Host: u.Host, Err: err}
+		return x.gone
+	case cause == causeOwn && x.first == nil:
+		x.first, x.firstErr = op, err
+	}
+	return err
+}
+
+// EngineGoneError is returned when the engine stopped answering in the
+// middle of a command: what was done is done, and running the command
+// again finishes the rest.
+type EngineGoneError struct {
+	Host string
+	// Err is the first failure that showed it.
+	Err error
+}
+
+func (e *EngineGoneError) Error() string {
+	cause := e.Err
+	var u *engine.UnreachableError
+	if errors.As(e.Err, &u) && u.Err != nil {
+		cause = u.Err
+	}
+	return fmt.Sprintf("the Docker engine at %s went away during the command (%v): run the command again to finish", e.Host, cause)
+}
+
+func (e *EngineGoneError) Unwrap() error { return e.Err }
 
 // reportInterrupted tells, after an interrupt, which containers of an up
 // were not started, so the user knows what the next up will do.

@@ -125,26 +125,31 @@ func TestLockOfASilentRemoteHolderIsTakenOverAfterStaleAfter(t *testing.T) {
 	}
 }
 
-func TestLockOfABeatingHolderIsNotTakenOver(t *testing.T) {
-	f := newLockingFake()
-	o := LockOptions{Heartbeat: 10 * time.Millisecond, StaleAfter: 60 * time.Millisecond}
-	holder := lockingStack(f, nil, o)
-	held, err := holder.Lock(context.Background(), "shop")
-	if err != nil {
-		t.Fatal(err)
+func TestLockStalenessFollowsTheHeartbeat(t *testing.T) {
+	var st staleness
+	t0 := time.Unix(1000, 0)
+	l := engine.Lock{Holder: engine.LockHolder{Host: "elsewhere", Token: "a"}}
+	stale := 30 * time.Second
+	// A beat that moves keeps the holder alive however long it has held.
+	for i := 0; i < 10; i++ {
+		l.Beat = i
+		if why := st.gone(l, false, t0.Add(time.Duration(i)*20*time.Second), stale); why != "" {
+			t.Fatalf("beat %d: gone (%s)", i, why)
+		}
 	}
-	// Seen from another host, so only the heartbeat can tell.
-	l, _ := f.held("shop")
-	l.Holder.Host = "elsewhere"
-	f.fakeLocks.mu.Lock()
-	f.locks["shop"] = l
-	f.fakeLocks.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-	defer cancel()
-	if _, err := lockingStack(f, nil, o).Lock(ctx, "shop"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a live holder's lock was taken: %v", err)
+	// A beat that stops is stale after stale, counted from when it was seen.
+	last := t0.Add(9 * 20 * time.Second)
+	if why := st.gone(l, false, last.Add(stale-time.Second), stale); why != "" {
+		t.Fatalf("gone before stale: %s", why)
 	}
-	held.Release()
+	if why := st.gone(l, false, last.Add(stale), stale); !strings.Contains(why, "no heartbeat") {
+		t.Fatalf("not gone after stale: %q", why)
+	}
+	// A new holder starts its own count.
+	l.Holder.Token = "b"
+	if why := st.gone(l, false, last.Add(2*stale), stale); why != "" {
+		t.Fatalf("a new holder was gone at once: %s", why)
+	}
 }
 
 func TestLockIsSharedByTheStacksOwnVerbs(t *testing.T) {

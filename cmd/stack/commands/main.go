@@ -155,7 +155,11 @@ func errorMessage(err error, interrupted bool) string {
 func errorHint(err error) string {
 	var unreachable *engine.UnreachableError
 	var usage *usageError
+	var gone *stack.EngineGoneError
 	switch {
+	case errors.As(err, &gone):
+		// Its message says what to do.
+		return ""
 	case errors.As(err, &unreachable):
 		return engineHint
 	case errors.As(err, &usage):

@@ -252,6 +252,9 @@ func (t *TTY) line(it *ttyItem, now time.Time, cols, idWidth, statusWidth int) s
 		symbol, colour = "✘", sgrRed
 	case e.Status == stack.StatusWarning:
 		symbol, colour = "!", sgrYellow
+	case e.Status == stack.StatusCanceled:
+		// Not a failure of its own: no cross, no tick.
+		symbol, colour = "-", sgrYellow
 	case e.Done:
 		symbol, colour = "✔", sgrGreen
 	}
