@@ -2,7 +2,9 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sort"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"golang.org/x/sync/errgroup"
@@ -21,6 +23,11 @@ type Observed struct {
 	// not listed (the containers proved them, see resourcesProven).
 	Networks map[string]engine.Network
 	Volumes  map[string]engine.Volume
+	// Duplicates are the other networks of the project that carry the
+	// name of one in Networks (dockerd 20.10 creates a name twice when
+	// asked twice at once), with their endpoints; Networks keeps the copy
+	// with the most.
+	Duplicates []engine.Network
 	// Images maps image references to local image IDs; a missing image is
 	// absent. Nil when images were not listed.
 	Images map[string]string
@@ -61,9 +68,9 @@ func (s *Stack) observeResources(ctx context.Context, project string, obs *Obser
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	obs.Networks = make(map[string]engine.Network, len(nets))
-	for _, n := range nets {
-		obs.Networks[n.Name] = n
+	var err error
+	if obs.Networks, obs.Duplicates, err = s.dedupeNetworks(ctx, nets); err != nil {
+		return err
 	}
 	if volumes {
 		obs.Volumes = make(map[string]engine.Volume, len(vols))
@@ -83,4 +90,39 @@ func imageRefs(p *types.Project, services []string) []string {
 		}
 	}
 	return refs
+}
+
+// dedupeNetworks sorts nets by name into one network per name and the
+// duplicates. A name held twice costs an inspect of each copy: the copy
+// with the most endpoints (then the lowest ID) is kept.
+func (s *Stack) dedupeNetworks(ctx context.Context, nets []engine.Network) (map[string]engine.Network, []engine.Network, error) {
+	byName := make(map[string][]engine.Network, len(nets))
+	for _, n := range nets {
+		byName[n.Name] = append(byName[n.Name], n)
+	}
+	kept := make(map[string]engine.Network, len(byName))
+	var dups []engine.Network
+	for name, copies := range byName {
+		if len(copies) == 1 {
+			kept[name] = copies[0]
+			continue
+		}
+		for i, n := range copies {
+			full, err := s.engine.InspectNetwork(ctx, n.ID)
+			if err != nil && !errors.Is(err, engine.ErrNotFound) {
+				return nil, nil, err
+			}
+			copies[i].Containers = full.Containers
+		}
+		sort.Slice(copies, func(i, j int) bool {
+			if len(copies[i].Containers) != len(copies[j].Containers) {
+				return len(copies[i].Containers) > len(copies[j].Containers)
+			}
+			return copies[i].ID < copies[j].ID
+		})
+		kept[name] = copies[0]
+		dups = append(dups, copies[1:]...)
+	}
+	sort.Slice(dups, func(i, j int) bool { return dups[i].ID < dups[j].ID })
+	return kept, dups, nil
 }

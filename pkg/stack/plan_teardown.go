@@ -43,9 +43,10 @@ func planDown(name string, p *types.Project, obs *Observed, o DownOptions) *Plan
 			}
 		}
 	}
+	removes := func(name string) bool { return p == nil || declared[name] }
 	for _, key := range sortedKeys(obs.Networks) {
 		n := obs.Networks[key]
-		if p != nil && !declared[n.Name] {
+		if !removes(n.Name) {
 			continue
 		}
 		op := pl.add(&Op{Kind: OpRemove, Resource: KindNetwork, Name: n.Name, NetworkID: n.ID})
@@ -53,6 +54,7 @@ func planDown(name string, p *types.Project, obs *Observed, o DownOptions) *Plan
 			op.after(done(r))
 		}
 	}
+	duplicateRemovals(pl, obs.Duplicates, removes, removals)
 	if o.Volumes {
 		for _, key := range sortedKeys(obs.Volumes) {
 			v := obs.Volumes[key]

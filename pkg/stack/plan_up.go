@@ -41,6 +41,7 @@ func (b *upPlanner) plan(more func() error) (*Plan, error) {
 	if err := b.resources(); err != nil {
 		return nil, err
 	}
+	b.duplicates()
 	recreated := map[string]bool{}
 	for _, name := range b.d.Order {
 		b.service(b.d.Services[name], recreated)
@@ -54,6 +55,7 @@ func (b *upPlanner) plan(more func() error) (*Plan, error) {
 		return nil, err
 	}
 	b.reconnect()
+	b.reconnectDuplicates()
 	return b.pl, nil
 }
 
@@ -76,6 +78,9 @@ type upPlanner struct {
 	networks, volumes map[string]*Op
 	// recreatedNets are the networks recreated, by engine name.
 	recreatedNets []string
+	// dupRemovals remove the duplicates of networks, in the order of
+	// obs.Duplicates: container creates wait for them.
+	dupRemovals []*Op
 	// acted are the containers, by ID, that are recreated or removed.
 	acted map[string]bool
 	// creates are the create and recreate ops, by service, which wait for
@@ -296,6 +301,9 @@ func (b *upPlanner) creating(sp *ServiceSpec, op *Op, cleared []*Op) {
 		op.after(done(r))
 	}
 	for _, r := range b.orphanOps {
+		op.after(done(r))
+	}
+	for _, r := range b.dupRemovals {
 		op.after(done(r))
 	}
 	for _, e := range b.d.Graph.Dependencies(sp.Name) {

@@ -103,6 +103,21 @@ func (s *Stack) planUp(ctx context.Context, p *types.Project, sel *graph.Graph, 
 	if err != nil {
 		return nil, err
 	}
+	pl, err := planUp(d, obs, o)
+	if err != nil || obs.Networks != nil || !pl.createsContainers() {
+		return pl, err
+	}
+	// Containers are created naming their networks, which a network held
+	// twice makes ambiguous although running containers prove it present:
+	// one more list, for the plans that create.
+	seen := &Observed{}
+	if err := s.observeResources(ctx, p.Name, seen, false); err != nil {
+		return nil, err
+	}
+	if len(seen.Duplicates) == 0 {
+		return pl, nil
+	}
+	obs.Networks, obs.Duplicates = seen.Networks, seen.Duplicates
 	return planUp(d, obs, o)
 }
 
@@ -123,6 +138,16 @@ func (s *Stack) observeDesired(ctx context.Context, p *types.Project, sel *graph
 		}
 	}
 	return d, obs, nil
+}
+
+// createsContainers reports whether the plan creates a container.
+func (p *Plan) createsContainers() bool {
+	for _, op := range p.Ops {
+		if op.Resource == KindContainer && (op.Kind == OpCreate || op.Kind == OpRecreate) {
+			return true
+		}
+	}
+	return false
 }
 
 // running is what an up left running: the containers of its plan, for
