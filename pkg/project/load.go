@@ -360,7 +360,9 @@ func (l *load) read() (types.ConfigDetails, error) {
 		if b == nil {
 			b = []byte{} // nil content makes the loader read the file itself
 		}
-		details.ConfigFiles[i] = types.ConfigFile{Filename: f, Content: b}
+		// The model spares compose-go a decode that is quadratic in the
+		// size of a mapping (decode.go); the content stays for the rest.
+		details.ConfigFiles[i] = types.ConfigFile{Filename: f, Content: b, Config: model(b)}
 	}
 	return details, nil
 }
