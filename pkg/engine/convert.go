@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -337,12 +338,20 @@ func (b *builder) volumes() error {
 		if v.Target == "" {
 			return b.errf("volumes", "a %s volume has no target", v.Type)
 		}
+		// The engine splits binds on ':' and wants an absolute target: say
+		// so now, before anything of the project is created.
+		if v.Type != types.VolumeTypeTmpfs && !windowsPath(v.Target) && (!path.IsAbs(v.Target) || strings.Contains(v.Target, ":")) {
+			return b.errf("volumes", "target %q must be an absolute path in the container, without ':'", v.Target)
+		}
 		if m, ok, err := b.mountAPI(v); err != nil || ok {
 			if err != nil {
 				return err
 			}
 			b.host.Mounts = append(b.host.Mounts, m)
 			continue
+		}
+		if v.Type == types.VolumeTypeBind && !windowsPath(v.Source) && strings.Contains(v.Source, ":") {
+			return b.errf("volumes", "bind source %q contains ':', which the engine cannot mount", v.Source)
 		}
 		switch v.Type {
 		case types.VolumeTypeVolume, "":
@@ -427,6 +436,13 @@ func (b *builder) addTmpfs(target, opts string) {
 		b.host.Tmpfs = map[string]string{}
 	}
 	b.host.Tmpfs[target] = opts
+}
+
+// windowsPath reports whether p starts with a drive letter ("C:\\data"),
+// whose ':' is no separator.
+func windowsPath(p string) bool {
+	return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') &&
+		('a' <= p[0] && p[0] <= 'z' || 'A' <= p[0] && p[0] <= 'Z')
 }
 
 // bindSpec renders one entry of HostConfig.Binds: "src:dst[:opts]".

@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -139,6 +140,9 @@ func networkOptions(r NetworkRequest, api string) (network.CreateOptions, error)
 			if p == nil {
 				continue
 			}
+			if err := checkIPAM(p.Subnet, p.IPRange, p.Gateway); err != nil {
+				return opts, err
+			}
 			ipam.Config = append(ipam.Config, network.IPAMConfig{
 				Subnet:     p.Subnet,
 				IPRange:    p.IPRange,
@@ -180,4 +184,18 @@ func (d *Docker) DisconnectNetwork(ctx context.Context, networkID, containerID s
 		return d.wrap(op, err)
 	}
 	return d.wrap(op, d.cli.NetworkDisconnect(ctx, networkID, ep.Name, true))
+}
+
+// checkIPAM refuses addresses the engine would refuse only when asked to
+// create the network, after other objects of the project were made.
+func checkIPAM(subnet, ipRange, gateway string) error {
+	for _, c := range []struct{ name, v string }{{"subnet", subnet}, {"ip_range", ipRange}} {
+		if _, _, err := net.ParseCIDR(c.v); c.v != "" && err != nil {
+			return fmt.Errorf("ipam %s %q is not an address range such as 172.28.0.0/16", c.name, c.v)
+		}
+	}
+	if gateway != "" && net.ParseIP(gateway) == nil {
+		return fmt.Errorf("ipam gateway %q is not an IP address", gateway)
+	}
+	return nil
 }

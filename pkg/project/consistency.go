@@ -24,6 +24,9 @@ func checkConsistency(p *types.Project) *Error {
 			return e
 		}
 	}
+	if e := checkContainerNames(p); e != nil {
+		return e
+	}
 	if e := checkJobs(p); e != nil {
 		return e
 	}
@@ -304,4 +307,21 @@ func sortedKeysOf[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkContainerNames refuses two services with one container_name: the
+// engine would refuse the second container only after making the first.
+func checkContainerNames(p *types.Project) *Error {
+	owner := map[string]string{}
+	for _, name := range sortedKeysOf(p.Services) {
+		cn := p.Services[name].ContainerName
+		if cn == "" {
+			continue
+		}
+		if other, taken := owner[cn]; taken {
+			return &Error{Service: name, Key: "container_name", Msg: fmt.Sprintf("%q is also the container_name of service %q: container names are unique", cn, other)}
+		}
+		owner[cn] = name
+	}
+	return nil
 }

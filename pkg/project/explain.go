@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -47,18 +48,37 @@ func (l *load) explain(ctx context.Context, details types.ConfigDetails, opts []
 	if len(rest) > 0 {
 		e.Msg += "; " + strings.Join(rest, "; ")
 	}
+	e.Msg = oneLine(betterType(e.Key, e.Msg))
 	return e
 }
 
 func (l *load) explainOne(ctx context.Context, details types.ConfigDetails, opts []func(*loader.Options), err error) *Error {
 	msg := strings.TrimSuffix(err.Error(), ": "+errdefs.ErrInvalid.Error())
 	e := &Error{}
+	files := make([]string, len(details.ConfigFiles))
+	contents := make([][]byte, len(details.ConfigFiles))
+	for i, cf := range details.ConfigFiles {
+		files[i], contents[i] = cf.Filename, cf.Content
+	}
+	raw := func() map[string]any {
+		all := map[string]any{}
+		for _, cf := range details.ConfigFiles {
+			maps.Copy(all, rawServices(ctx, details, cf))
+		}
+		return all
+	}
 	if m := reParse.FindStringSubmatch(msg); m != nil {
 		e.File, e.Msg = l.display(m[1]), "invalid YAML: "+m[2]
 		return e
 	}
 	if m := reValidating.FindStringSubmatch(msg); m != nil {
 		e.File, msg = l.display(m[1]), m[2]
+	}
+	if l.explainMore(files, contents, raw, l.replacePaths(msg), e) {
+		if e.File == "" && len(l.files) == 1 {
+			e.File = l.display(l.files[0])
+		}
+		return e
 	}
 	if m := reInterp.FindStringSubmatch(msg); m != nil {
 		msg = m[1] + ": " + m[2]

@@ -606,7 +606,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:    "wrong type",
 			content: "services:\n" + svc("web", "    ports: 80\n"),
-			wantErr: `app.yml: service "web": ports: must be a array`,
+			wantErr: `app.yml: service "web": ports: must be a list`,
 		},
 		{
 			name:    "no image",

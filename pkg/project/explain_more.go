@@ -1,0 +1,216 @@
+package project
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// More of compose-go's error texts turned into one line that names the
+// file, service and key: decoding errors, YAML construct errors (a
+// duplicate key, too many aliases), schema wording, files that extends,
+// include or env_file name but that do not exist.
+
+var (
+	// "decoding failed due to the following error(s):\n\n'services[web].mem_limit' invalid size: 'lots'"
+	reDecoding = regexp.MustCompile(`'services\[([^\]]+)\]\.([^']+)' ([^\n]*)`)
+	// "yaml: construct errors:\n  line 1: line 5: mapping key "command" already defined at line 4"
+	reConstruct = regexp.MustCompile(`(?s)^failed to parse (.+?): yaml: construct errors:\s*(?:line \d+: )?(.*)$`)
+	reDupKey    = regexp.MustCompile(`^line (\d+): mapping key "([^"]*)" already defined at line (\d+)`)
+	// "invalid interpolation format for services.web.command.\nYou may need...\necho ${FOO"
+	reInterpFormat = regexp.MustCompile(`(?s)^invalid interpolation format for ([^\n]+?)\.?\n.*\n(.*)$`)
+	reEnvFile      = regexp.MustCompile(`^env file (.+) not found`)
+	reOpen         = regexp.MustCompile(`^open (.+): no such file or directory$`)
+	// "services additional properties 'web server' not allowed"
+	reServiceName = regexp.MustCompile(`^services:? additional properties '([^']+)' not allowed$`)
+	reTopKey      = regexp.MustCompile(`^\s*additional properties '([^']+)' not allowed$`)
+)
+
+// explainMore rewrites msg, an error of compose-go about files (with
+// their contents; raw returns their services as written), into e; it
+// reports whether it knew msg.
+func (l *load) explainMore(files []string, contents [][]byte, raw func() map[string]any, msg string, e *Error) bool {
+	switch {
+	case reConstruct.MatchString(msg):
+		m := reConstruct.FindStringSubmatch(msg)
+		e.File = l.display(m[1])
+		first := strings.TrimSpace(strings.SplitN(m[2], "\n", 2)[0])
+		if d := reDupKey.FindStringSubmatch(first); d != nil {
+			line, _ := strconv.Atoi(d[1])
+			if i := l.fileIndex(files, m[1]); i >= 0 {
+				e.Service, e.Key = keyAtLine(contents[i], line)
+			}
+			switch {
+			case e.Key != "":
+				e.Msg = fmt.Sprintf("written twice (lines %s and %s)", d[3], d[1])
+			case e.Service != "":
+				e.Msg = fmt.Sprintf("declared twice (lines %s and %s)", d[3], d[1])
+			default:
+				e.Msg = fmt.Sprintf("key %q is written twice (lines %s and %s)", d[2], d[3], d[1])
+			}
+			return true
+		}
+		e.Msg = "invalid YAML: " + strings.TrimPrefix(first, "yaml: ")
+		return true
+	case strings.HasPrefix(msg, "decoding failed") && reDecoding.MatchString(msg):
+		m := reDecoding.FindStringSubmatch(msg)
+		e.Service, e.Key, e.Msg = m[1], m[2], strings.TrimPrefix(m[3], "time: ")
+		return true
+	case reInterpFormat.MatchString(msg):
+		m := reInterpFormat.FindStringSubmatch(msg)
+		path := strings.SplitN(m[1], ".", 3)
+		if len(path) == 3 && path[0] == "services" {
+			e.Service, e.Key = path[1], path[2]
+		} else {
+			e.Key = m[1]
+		}
+		e.Msg = fmt.Sprintf("invalid interpolation in %q (write a literal $ as $$)", strings.TrimSpace(m[2]))
+		return true
+	case strings.HasPrefix(msg, "Circular reference"):
+		var steps []string
+		for _, s := range strings.Split(msg, "\n")[1:] {
+			if s = strings.TrimSpace(s); s != "" {
+				steps = append(steps, s)
+			}
+		}
+		e.Key, e.Msg = "extends", "circular reference: "+strings.Join(steps, " -> ")
+		return true
+	case reEnvFile.MatchString(msg):
+		path := reEnvFile.FindStringSubmatch(msg)[1]
+		e.Key, e.Msg = "env_file", l.display(path)+": file not found"
+		e.Service = serviceNaming(raw, "env_file", path)
+		return true
+	case reOpen.MatchString(msg):
+		path := reOpen.FindStringSubmatch(msg)[1]
+		if svc := serviceNaming(raw, "extends", path); svc != "" {
+			e.Service, e.Key = svc, "extends.file"
+		} else {
+			e.Key = "include"
+		}
+		e.Msg = l.display(path) + ": file not found"
+		return true
+	case reServiceName.MatchString(msg):
+		e.Service = reServiceName.FindStringSubmatch(msg)[1]
+		e.Msg = "invalid service name: use only letters, digits, '.', '_' and '-'"
+		return true
+	case reTopKey.MatchString(msg):
+		e.Key = reTopKey.FindStringSubmatch(msg)[1]
+		e.Msg = "unknown top-level key (not part of the Compose Specification)"
+		return true
+	}
+	return false
+}
+
+// betterType rewrites the schema's type wording: "must be a array" and,
+// for a key that takes several forms, the one form the schema happened to
+// name ("command: must be a null").
+func betterType(key, msg string) string {
+	forms := map[string]string{
+		"command":          "a string or a list of strings",
+		"entrypoint":       "a string or a list of strings",
+		"depends_on":       "a list or a mapping",
+		"environment":      "a mapping or a list",
+		"labels":           "a mapping or a list",
+		"ports":            "a list",
+		"volumes":          "a list",
+		"networks":         "a list or a mapping",
+		"env_file":         "a string or a list",
+		"dns":              "a string or a list",
+		"tmpfs":            "a string or a list",
+		"extends":          "a string or a mapping",
+		"build":            "a string or a mapping",
+		"healthcheck.test": "a string or a list",
+	}
+	if !strings.HasPrefix(msg, "must be a ") {
+		return msg
+	}
+	if f, ok := forms[key]; ok {
+		return "must be " + f
+	}
+	return strings.ReplaceAll(msg, "a array", "a list")
+}
+
+// oneLine joins a multi-line message into one line.
+func oneLine(msg string) string {
+	if !strings.Contains(msg, "\n") {
+		return msg
+	}
+	var parts []string
+	for _, s := range strings.Split(msg, "\n") {
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, strings.TrimSuffix(s, ":"))
+		}
+	}
+	return strings.Join(parts, ": ")
+}
+
+// fileIndex finds file f, named as the user knows it or in full, in files.
+func (l *load) fileIndex(files []string, f string) int {
+	for i, g := range files {
+		if g == f || l.display(g) == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// keyAtLine finds, in a stack file, the key written at line: its service
+// (when under services:) and its path below the service.
+func keyAtLine(content []byte, line int) (service, key string) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(content)).Decode(&doc); err != nil || len(doc.Content) == 0 {
+		return "", ""
+	}
+	var path []string
+	var find func(n *yaml.Node) bool
+	find = func(n *yaml.Node) bool {
+		if n.Kind != yaml.MappingNode {
+			for _, c := range n.Content {
+				if find(c) {
+					return true
+				}
+			}
+			return false
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			path = append(path, k.Value)
+			if k.Line == line || find(n.Content[i+1]) {
+				return true
+			}
+			path = path[:len(path)-1]
+		}
+		return false
+	}
+	if !find(doc.Content[0]) || len(path) < 2 || path[0] != "services" {
+		return "", strings.Join(path, ".")
+	}
+	return path[1], strings.Join(path[2:], ".")
+}
+
+// serviceNaming returns the service whose key (env_file, extends) names
+// path, as written in the files.
+func serviceNaming(raw func() map[string]any, key, path string) string {
+	all := raw()
+	for _, name := range sortedKeysOf(all) {
+		svc, _ := all[name].(map[string]any)
+		if svc == nil {
+			continue
+		}
+		if strings.Contains(fmt.Sprint(svc[key]), baseName(path)) {
+			return name
+		}
+	}
+	return ""
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
