@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,9 +133,27 @@ func engineAnswers() error {
 	return nil
 }
 
+// built is the stack binary this test process built, shared by its Test
+// functions: a race build takes a minute on two busy cores.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
 // stackBinary returns the stack binary under test: $STACK_E2E_BIN, or
-// ./cmd/stack built into a temporary directory (with -race when this test
-// binary has it, so that data races in the real scheduler fail the scripts).
+// ./cmd/stack built once into a temporary directory (with -race when this
+// test binary has it, so that data races in the real scheduler fail the
+// scripts).
 func stackBinary(t testing.TB) string {
 	t.Helper()
 	if bin := os.Getenv("STACK_E2E_BIN"); bin != "" {
@@ -147,11 +166,25 @@ func stackBinary(t testing.TB) string {
 		}
 		return abs
 	}
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "stack-e2e-bin-")
+		if built.err != nil {
+			return
+		}
+		built.bin, built.err = buildStack(t, filepath.Join(built.dir, "stack"))
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bin
+}
+
+// buildStack builds ./cmd/stack into bin.
+func buildStack(t testing.TB, bin string) (string, error) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		t.Fatalf("go command not found: %v", err)
+		return "", fmt.Errorf("go command not found: %w", err)
 	}
-	bin := filepath.Join(t.TempDir(), "stack")
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
 		args = append(args, "-race")
@@ -161,10 +194,10 @@ func stackBinary(t testing.TB) string {
 	cmd.Dir = repoRoot
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	t.Logf("built %s in %s (race=%v)", bin, time.Since(start).Round(time.Millisecond), raceEnabled)
-	return bin
+	return bin, nil
 }
 
 // ensureImage builds the test image unless it exists.

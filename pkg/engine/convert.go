@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/distribution/reference"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/strslice"
@@ -215,6 +216,9 @@ func (b *builder) basics() error {
 	if b.cfg.Image == "" {
 		// Compose's default name for an image built for the service.
 		b.cfg.Image = b.p.Name + "-" + s.Name
+	}
+	if _, err := reference.ParseAnyReference(b.cfg.Image); err != nil {
+		return b.errf("image", "%q is not an image reference: %v", shorten(b.cfg.Image), err)
 	}
 	// nil keeps the image's value, an empty list clears it: keep the difference.
 	if s.Command != nil {
@@ -1016,4 +1020,13 @@ func InheritVolumes(c *CreateConfig, s types.ServiceConfig, imageVolumes map[str
 // only: how a container of a service stack cannot configure rejoins it.
 func AliasEndpoint(name string, aliases ...string) Endpoint {
 	return Endpoint{Network: name, Settings: &network.EndpointSettings{Aliases: aliases}}
+}
+
+// shorten cuts a value a message quotes to its first 40 characters when
+// it is longer than 64.
+func shorten(v string) string {
+	if len(v) <= 64 {
+		return v
+	}
+	return fmt.Sprintf("%s... (%d characters)", v[:40], len(v))
 }

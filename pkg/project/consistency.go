@@ -18,6 +18,9 @@ import (
 // and the key. Services are checked in name order so that the first error
 // reported is always the same. The returned error has no File.
 func checkConsistency(p *types.Project) *Error {
+	if e := checkServiceNames(p); e != nil {
+		return e
+	}
 	for _, name := range sortedKeysOf(p.Services) {
 		if e := checkService(p, p.Services[name]); e != nil {
 			e.Service = name
@@ -292,7 +295,7 @@ func checkCycle(p *types.Project) *Error {
 			continue
 		}
 		if c := visit(name); c != nil {
-			return &Error{Msg: "dependency cycle detected: " + strings.Join(c, " -> "), Err: errCycle}
+			return &Error{Msg: "dependency cycle detected: " + cycleText(c), Err: errCycle}
 		}
 	}
 	return nil
@@ -322,6 +325,32 @@ func checkContainerNames(p *types.Project) *Error {
 			return &Error{Service: name, Key: "container_name", Msg: fmt.Sprintf("%q is also the container_name of service %q: container names are unique", cn, other)}
 		}
 		owner[cn] = name
+	}
+	return nil
+}
+
+// cycleText prints a cycle; one of more than 12 services shows its first
+// 8 and last 3 and says how many it has.
+func cycleText(c []string) string {
+	if len(c) <= 13 {
+		return strings.Join(c, " -> ")
+	}
+	return fmt.Sprintf("%s -> ... -> %s (%d services)", strings.Join(c[:8], " -> "), strings.Join(c[len(c)-3:], " -> "), len(c)-1)
+}
+
+// maxServiceName is the longest service name accepted: a name is part of
+// container names, labels and DNS aliases, and one of megabytes fails
+// only when the engine is asked to create it.
+const maxServiceName = 255
+
+// checkServiceNames refuses service names longer than maxServiceName.
+func checkServiceNames(p *types.Project) *Error {
+	for _, services := range []types.Services{p.Services, p.DisabledServices} {
+		for name := range services {
+			if len(name) > maxServiceName {
+				return &Error{Service: name, Msg: fmt.Sprintf("name is %d characters long; at most %d", len(name), maxServiceName)}
+			}
+		}
 	}
 	return nil
 }

@@ -2,9 +2,11 @@ package project
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -32,7 +34,7 @@ func (e *Error) Error() string {
 		parts = append(parts, e.File)
 	}
 	if e.Service != "" {
-		parts = append(parts, `service "`+e.Service+`"`)
+		parts = append(parts, `service "`+Shorten(e.Service)+`"`)
 	}
 	if e.Key != "" {
 		parts = append(parts, e.Key)
@@ -71,4 +73,21 @@ func DisplayPath(path string) string {
 		return rel
 	}
 	return path
+}
+
+// shortenAt is the length above which Shorten cuts a name.
+const shortenAt = 64
+
+// Shorten keeps a name that a message quotes to one readable line: a name
+// longer than 64 characters is cut to its first 40, followed by its
+// length.
+func Shorten(name string) string {
+	if len(name) <= shortenAt {
+		return name
+	}
+	cut := 40
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d characters)", name[:cut], len(name))
 }

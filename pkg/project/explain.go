@@ -48,7 +48,8 @@ func (l *load) explain(ctx context.Context, details types.ConfigDetails, opts []
 	if len(rest) > 0 {
 		e.Msg += "; " + strings.Join(rest, "; ")
 	}
-	e.Msg = oneLine(betterType(e.Key, e.Msg))
+	e.Key, e.Msg = betterWording(e.Key, e.Msg)
+	e.Msg = oneLine(e.Msg)
 	return e
 }
 
@@ -63,6 +64,12 @@ func (l *load) explainOne(ctx context.Context, details types.ConfigDetails, opts
 	raw := func() map[string]any {
 		all := map[string]any{}
 		for _, cf := range details.ConfigFiles {
+			// As written; the model reads what compose-go's own model
+			// load may refuse again.
+			if services, ok := model(cf.Content)["services"].(map[string]any); ok {
+				maps.Copy(all, services)
+				continue
+			}
 			maps.Copy(all, rawServices(ctx, details, cf))
 		}
 		return all

@@ -28,6 +28,9 @@ var (
 	// "services additional properties 'web server' not allowed"
 	reServiceName = regexp.MustCompile(`^services:? additional properties '([^']+)' not allowed$`)
 	reTopKey      = regexp.MustCompile(`^\s*additional properties '([^']+)' not allowed$`)
+	reCast        = regexp.MustCompile(`^failed to cast to expected type: strconv\.(Atoi|ParseInt|ParseUint|ParseFloat|ParseBool): parsing "(.*)": (invalid syntax|value out of range)$`)
+	reDevice      = regexp.MustCompile(`^confusing device mapping, please use long syntax: (.*)$`)
+	reNestedKey   = regexp.MustCompile(`^additional properties '([^']+)' not allowed$`)
 )
 
 // explainMore rewrites msg, an error of compose-go about files (with
@@ -97,6 +100,11 @@ func (l *load) explainMore(files []string, contents [][]byte, raw func() map[str
 		e.Service = reServiceName.FindStringSubmatch(msg)[1]
 		e.Msg = "invalid service name: use only letters, digits, '.', '_' and '-'"
 		return true
+	case reDevice.MatchString(msg):
+		spec := reDevice.FindStringSubmatch(msg)[1]
+		e.Service, e.Key = serviceNaming(raw, "devices", spec), "devices"
+		e.Msg = fmt.Sprintf("%q is not SOURCE[:TARGET[:PERMISSIONS]]: use the long syntax", spec)
+		return true
 	case reTopKey.MatchString(msg):
 		e.Key = reTopKey.FindStringSubmatch(msg)[1]
 		e.Msg = "unknown top-level key (not part of the Compose Specification)"
@@ -105,9 +113,35 @@ func (l *load) explainMore(files []string, contents [][]byte, raw func() map[str
 	return false
 }
 
-// betterType rewrites the schema's type wording: "must be a array" and,
-// for a key that takes several forms, the one form the schema happened to
-// name ("command: must be a null").
+// betterWording rewrites wording of compose-go's that says less than it
+// could: a failed cast, a pattern, an unknown key below a key, and the
+// schema's type names ("must be a array" and, for a key that takes
+// several forms, the one form the schema happened to name: "command: must
+// be a null"). It returns the key too, which it may make longer.
+func betterWording(key, msg string) (string, string) {
+	if m := reCast.FindStringSubmatch(msg); m != nil {
+		want := "an integer"
+		switch m[1] {
+		case "ParseFloat":
+			want = "a number"
+		case "ParseBool":
+			want = "true or false"
+		}
+		if m[3] == "value out of range" {
+			return key, fmt.Sprintf("%q is out of range", m[2])
+		}
+		return key, fmt.Sprintf("must be %s, got %q", want, m[2])
+	}
+	if m := reNestedKey.FindStringSubmatch(msg); m != nil && key != "" {
+		return key + "." + m[1], "unknown key (not part of the Compose Specification)"
+	}
+	if key == "pull_policy" && strings.Contains(msg, "does not match pattern") {
+		return key, strings.SplitN(msg, " ", 2)[0] + " is not one of always, never, missing, build, if_not_present, refresh, daily, weekly, every_<duration>"
+	}
+	return key, betterType(key, msg)
+}
+
+// betterType rewrites the schema's type wording.
 func betterType(key, msg string) string {
 	forms := map[string]string{
 		"command":          "a string or a list of strings",

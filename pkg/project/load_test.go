@@ -581,7 +581,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:    "bad long port",
 			content: "services:\n" + svc("web", "    ports:\n      - target: abc\n"),
-			wantErr: `app.yml: service "web": ports[].target: failed to cast to expected type: strconv.Atoi: parsing "abc": invalid syntax`,
+			wantErr: `app.yml: service "web": ports[].target: must be an integer, got "abc"`,
 		},
 		{
 			name:    "unknown dependency",
