@@ -124,6 +124,9 @@ func (x *execution) create(ctx context.Context, op *Op) error {
 		// looked: take it rather than fail or make a second one.
 		if twin, ok := s.findTwin(ctx, x.pl.Project, op); ok {
 			c, err = twin, nil
+		} else {
+			err = fmt.Errorf("the name %q is taken by a container that is not part of project %q, which stack leaves alone: rename or remove it (%w)",
+				op.Spec.Name, x.pl.Project, err)
 		}
 	}
 	if err != nil {

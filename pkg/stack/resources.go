@@ -73,6 +73,10 @@ func (x *execution) runVolume(ctx context.Context, op *Op) error {
 	case OpRemove:
 		ev(StatusRemoving, false)
 		if err := ignoreGone(s.engine.RemoveVolume(ctx, op.Name)); err != nil {
+			if errors.Is(err, engine.ErrConflict) {
+				// The project's containers are gone by now: another uses it.
+				err = fmt.Errorf("volume %q is kept: a container that is not part of project %q uses it; remove that container, then run down -v again (%w)", op.Name, x.pl.Project, err)
+			}
 			return x.fail(op, err)
 		}
 		ev(StatusRemoved, true)
