@@ -312,6 +312,7 @@ func (d *Docker) InspectContainer(ctx context.Context, id string) (ContainerDeta
 		out.State = State(s.Status)
 		out.Running = s.Running
 		out.ExitCode = s.ExitCode
+		out.OOMKilled = s.OOMKilled
 		out.Error = s.Error
 		out.StartedAt = parseTime(s.StartedAt)
 		out.FinishedAt = parseTime(s.FinishedAt)

@@ -155,8 +155,10 @@ type Container struct {
 // ContainerDetails is the result of an inspect.
 type ContainerDetails struct {
 	Container
-	Running    bool
-	ExitCode   int
+	Running  bool
+	ExitCode int
+	// OOMKilled tells that the kernel killed it for lack of memory.
+	OOMKilled  bool
 	Error      string
 	StartedAt  time.Time
 	FinishedAt time.Time

@@ -38,22 +38,23 @@ func judge(st cstate, c Condition, restart string) verdict {
 			return verdict{failed: "has no healthcheck configured"}
 		case st.health == "healthy":
 			return verdict{met: true}
+		case st.exited:
+			// Before unhealthy: the engine marks an exited container so.
+			return verdict{failed: exitText(st) + " before it was healthy"}
 		case st.health == "unhealthy":
 			return verdict{failed: "is unhealthy"}
-		case st.exited:
-			return verdict{failed: fmt.Sprintf("exited with code %d before it was healthy", st.exitCode)}
 		}
 	case ConditionCompleted:
 		switch {
 		case st.exited && st.exitCode != 0:
-			return verdict{failed: fmt.Sprintf("exited with code %d, so it did not complete successfully", st.exitCode)}
+			return verdict{failed: exitText(st) + ", so it did not complete successfully"}
 		case st.exited:
 			return verdict{met: true}
 		}
 	case ConditionReady:
 		switch {
 		case st.exited && !restarts(restart, st.exitCode):
-			return verdict{failed: fmt.Sprintf("exited with code %d", st.exitCode)}
+			return verdict{failed: exitText(st)}
 		case !st.running:
 		case !st.hasHealth || st.health == "healthy":
 			return verdict{met: true}
@@ -64,6 +65,16 @@ func judge(st cstate, c Condition, restart string) verdict {
 		return verdict{met: st.running || st.exited}
 	}
 	return verdict{}
+}
+
+// exitText says how a container exited: "exited with code 137 (killed
+// for lack of memory)".
+func exitText(st cstate) string {
+	t := fmt.Sprintf("exited with code %d", st.exitCode)
+	if st.oom {
+		t += " (killed for lack of memory: see its mem_limit)"
+	}
+	return t
 }
 
 // restarts reports whether the engine restarts a container of a service

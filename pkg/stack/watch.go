@@ -31,7 +31,10 @@ type cstate struct {
 	running    bool
 	exited     bool
 	exitCode   int
-	health     string
+	// oom tells that the kernel killed a process of the container for
+	// lack of memory.
+	oom    bool
+	health string
 	// hasHealth tells that the container has a healthcheck: the engine
 	// reports a health state (starting at first) for those only.
 	hasHealth bool
@@ -93,7 +96,9 @@ func (w *watcher) apply(ev engine.Event) {
 	st := w.state(ev.ID)
 	switch {
 	case ev.Action == "start" || ev.Action == "restart" || ev.Action == "unpause":
-		st.running, st.exited, st.seenRun = true, false, true
+		st.running, st.exited, st.seenRun, st.oom = true, false, true, false
+	case ev.Action == "oom":
+		st.oom = true
 	case ev.Action == "die":
 		st.running, st.exited, st.seenRun = false, true, true
 		st.exitCode, _ = strconv.Atoi(ev.ExitCode)
@@ -118,6 +123,7 @@ func (w *watcher) seed(id string, d engine.ContainerDetails) {
 		st.running = d.Running
 		st.exited = !d.Running && !d.FinishedAt.IsZero()
 		st.exitCode = d.ExitCode
+		st.oom = d.OOMKilled
 	}
 	if !st.seenHealth {
 		st.health = d.Health
