@@ -120,6 +120,22 @@ func (d *Docker) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	return conn, err
 }
 
+// Reachable reports whether the engine takes a new connection now; nil
+// when it does. Unlike a call, it never reuses a pooled connection: an
+// engine that is shutting down closes its socket first, while the
+// connections it has still answer.
+func (d *Docker) Reachable(ctx context.Context) error {
+	if d.proto == "" {
+		_, err := d.Ping(ctx)
+		return err
+	}
+	conn, err := d.dial(ctx, d.proto, d.addr)
+	if err != nil {
+		return &UnreachableError{Host: d.host, Err: err}
+	}
+	return conn.Close()
+}
+
 // Close releases the client's idle connections.
 func (d *Docker) Close() error {
 	return d.cli.Close()

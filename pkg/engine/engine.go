@@ -106,6 +106,12 @@ type Engine interface {
 	Pruner
 }
 
+// Prober is implemented by engines that can tell, without a call, whether
+// they still take connections (Docker.Reachable).
+type Prober interface {
+	Reachable(ctx context.Context) error
+}
+
 // Info describes the engine a client talks to.
 type Info struct {
 	Host          string // the address used, e.g. unix:///var/run/docker.sock

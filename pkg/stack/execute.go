@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
 	"github.com/stack-orchestrator/stack/pkg/graph"
@@ -91,10 +92,15 @@ func (x *execution) settle(walkErr error) error {
 	x.mu.Lock()
 	first, firstErr, gone := x.first, x.firstErr, x.gone
 	x.mu.Unlock()
+	if gone == nil && first != nil {
+		gone = x.engineGone()
+	}
 	var why string
 	switch {
 	case gone != nil:
 		why = "not run: the engine went away"
+	case first != nil && first.Resource == KindImage:
+		why = fmt.Sprintf("not run: image %s failed", first.Name)
 	case first != nil && first.Service != "":
 		why = fmt.Sprintf("not run: service %q failed", first.Service)
 	case first != nil:
@@ -337,6 +343,32 @@ func (x *execution) record(op *Op, err error) error {
 	}
 	return err
 }
+
+// engineGone asks the engine whether it still answers, after a failure:
+// an engine that shuts down first stops taking connections, then stops
+// every container, whose exits a run sees as failures of its own. It
+// returns the error to report instead, or nil when the engine answers.
+func (x *execution) engineGone() error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(x.parent), goneProbeTimeout)
+	defer cancel()
+	var err error
+	if p, ok := x.s.engine.(engine.Prober); ok {
+		err = p.Reachable(ctx)
+	} else {
+		_, err = x.s.engine.Ping(ctx)
+	}
+	var u *engine.UnreachableError
+	if !errors.As(err, &u) {
+		return nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.gone = &EngineGoneError{Host: u.Host, Err: err}
+	return x.gone
+}
+
+// goneProbeTimeout bounds the ping of engineGone.
+const goneProbeTimeout = 5 * time.Second
 
 // EngineGoneError is returned when the engine stopped answering in the
 // middle of a command: what was done is done, and running the command

@@ -156,3 +156,21 @@ func TestInterruptIsNotAnError(t *testing.T) {
 		}
 	}
 }
+
+// goneFake is the fake engine that stopped taking connections: what its
+// calls in flight saw looks like a failure of the run's own.
+type goneFake struct{ *fakeEngine }
+
+func (goneFake) Reachable(context.Context) error {
+	return &engine.UnreachableError{Host: "unix:///run/gone.sock", Err: errors.New("connect: connection refused")}
+}
+
+func TestAFailureWhileTheEngineGoesIsTheEnginesGoing(t *testing.T) {
+	f := newFake()
+	f.fail["StartContainer shop-web-1"] = errors.New("exited with code 0")
+	err := New(Options{Engine: goneFake{f}}).Up(context.Background(), testProject("shop", map[string][]string{"web": nil}), UpOptions{})
+	var eg *EngineGoneError
+	if !errors.As(err, &eg) || !strings.Contains(err.Error(), "unix:///run/gone.sock went away") {
+		t.Fatalf("err = %v, want the engine's going", err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stack-orchestrator/stack/pkg/engine"
@@ -47,6 +49,10 @@ func (x *execution) removeNetwork(ctx context.Context, op *Op) error {
 		if ierr != nil {
 			break
 		}
+		if foreign := x.foreignEndpoints(ctx, full.Containers); len(foreign) > 0 {
+			return fmt.Errorf("network %q is kept: containers that are not of project %q are attached to it (%s); disconnect them, then run the command again",
+				op.Name, x.pl.Project, strings.Join(foreign, ", "))
+		}
 		for _, c := range full.Containers {
 			_ = s.engine.DisconnectNetwork(ctx, op.NetworkID, c)
 		}
@@ -61,4 +67,18 @@ func (x *execution) removeNetwork(ctx context.Context, op *Op) error {
 			"dockerd 20.10 can keep after parallel removals, moby#42119; it goes away when the engine restarts)", err)
 	}
 	return err
+}
+
+// foreignEndpoints names the endpoints of ids that belong to containers
+// of another project (or of none): stack leaves those alone. The others
+// are the project's, or stale endpoints without a container.
+func (x *execution) foreignEndpoints(ctx context.Context, ids []string) []string {
+	var foreign []string
+	for _, id := range ids {
+		c, err := x.s.engine.InspectContainer(ctx, id)
+		if err == nil && c.Project != x.pl.Project {
+			foreign = append(foreign, strconv.Quote(c.Name))
+		}
+	}
+	return foreign
 }
