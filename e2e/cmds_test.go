@@ -82,11 +82,15 @@ func cmdStack(bin string, limit time.Duration) func(ts *testscript.TestScript, n
 	}
 }
 
-// dockerTS runs the docker CLI for a script command, failing the script when
-// docker fails.
+// dockerTS runs the docker CLI for a script command, on the engine the
+// script's DOCKER_HOST names (a fault script may start its own), failing
+// the script when docker fails.
 func dockerTS(ts *testscript.TestScript, args ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), engineTimeout)
 	defer cancel()
+	if host := ts.Getenv("DOCKER_HOST"); host != os.Getenv("DOCKER_HOST") {
+		args = append([]string{"-H", host}, args...)
+	}
 	out, err := docker(ctx, args...)
 	ts.Check(err)
 	return out

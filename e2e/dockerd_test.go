@@ -6,26 +6,37 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// ownEngine is a Docker Engine of one test, which the test may stop and
-// start: the default engine is shared and never restarted. It runs in a
-// network namespace of its own, with its own socket, --data-root,
+// ownEngine is a Docker Engine of one test or script, which it may stop
+// and start: the default engine is shared and never restarted. It runs in
+// a network namespace of its own (a dockerd started with --bridge none
+// deletes the docker0 interface of the namespace it runs in: in the
+// host's, the default engine's bridge), with its own socket, --data-root,
 // --exec-root, --pidfile, containerd namespaces and cgroup parent, no
 // bridge and no iptables rules, so it touches nothing of the default
-// engine or of the host's network; the test's cleanup removes it all.
+// engine or of the host's network; its teardown removes it all.
 type ownEngine struct {
-	t    *testing.T
+	tb   engineTB
 	dir  string
 	name string
 	// Host is its address, unix://.../docker.sock.
 	Host   string
 	cmd    *exec.Cmd
 	exited chan error
+}
+
+// engineTB is what an own engine reports to: a *testing.T, or a script's
+// *testscript.TestScript.
+type engineTB interface {
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
 }
 
 // engineStartLimit bounds the start of an own engine.
@@ -35,45 +46,62 @@ const engineStartLimit = 90 * time.Second
 // (not root, no dockerd, ip or nsenter).
 func startOwnEngine(t *testing.T) *ownEngine {
 	t.Helper()
+	if err := ownEngineUsable(); err != nil {
+		t.Skipf("an engine of the test's own: %v", err)
+	}
+	e := newOwnEngine(t, t.Cleanup)
+	e.Start()
+	return e
+}
+
+// ownEngineUsable says why an own engine cannot run here, or nil.
+func ownEngineUsable() error {
 	if os.Geteuid() != 0 {
-		t.Skip("an engine of the test's own needs root")
+		return fmt.Errorf("needs root")
 	}
 	for _, tool := range []string{"dockerd", "ip", "nsenter"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("an engine of the test's own needs %s (Debian: docker.io, iproute2, util-linux): %v", tool, err)
+			return fmt.Errorf("needs %s (Debian: docker.io, iproute2, util-linux): %w", tool, err)
 		}
 	}
+	return nil
+}
+
+// newOwnEngine prepares the directory and the network namespace of an
+// engine, not started, and registers its teardown with cleanup.
+func newOwnEngine(tb engineTB, cleanup func(func())) *ownEngine {
 	// Short: a unix socket path has at most 107 bytes.
 	dir, err := os.MkdirTemp("", "stack-e2e-own-")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatalf("%v", err)
 	}
-	e := &ownEngine{t: t, dir: dir, name: filepath.Base(dir), Host: "unix://" + filepath.Join(dir, "docker.sock")}
-	t.Cleanup(e.teardown)
+	e := &ownEngine{tb: tb, dir: dir, name: filepath.Base(dir), Host: "unix://" + filepath.Join(dir, "docker.sock")}
+	cleanup(e.teardown)
 	if out, err := exec.Command("ip", "netns", "add", e.name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add %s: %v: %s", e.name, err, out)
+		tb.Fatalf("ip netns add %s: %v: %s", e.name, err, out)
 	}
 	_ = exec.Command("ip", "-n", e.name, "link", "set", "lo", "up").Run()
 	if err := os.WriteFile(filepath.Join(dir, "daemon.json"), []byte("{}\n"), 0o644); err != nil {
-		t.Fatal(err)
+		tb.Fatalf("%v", err)
 	}
-	e.Start()
 	return e
 }
 
 // Start starts the engine (again) on the same data and waits until it
 // answers.
 func (e *ownEngine) Start() {
-	t := e.t
-	t.Helper()
+	tb := e.tb
+	if e.cmd != nil {
+		tb.Fatalf("own engine: already running")
+	}
 	logf, err := os.OpenFile(filepath.Join(e.dir, "dockerd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatalf("%v", err)
 	}
 	defer logf.Close()
 	// nsenter, not ip netns exec, which remounts /sys: dockerd then finds
 	// no devices cgroup. nsenter execs dockerd: the PID is dockerd's.
-	e.cmd = exec.Command("nsenter", "--net=/var/run/netns/"+e.name, "dockerd",
+	cmd := exec.Command("nsenter", "--net=/var/run/netns/"+e.name, "dockerd",
 		"--config-file", filepath.Join(e.dir, "daemon.json"),
 		"--data-root", filepath.Join(e.dir, "data"),
 		"--exec-root", filepath.Join(e.dir, "exec"),
@@ -85,17 +113,19 @@ func (e *ownEngine) Start() {
 		"--cgroup-parent", "/"+e.name,
 		"--containerd-namespace", e.name,
 		"--containerd-plugins-namespace", e.name+"-plugins",
+		// A restart stops the containers as a shutdown does, quickly.
+		"--shutdown-timeout", "2",
 		"--log-level", "warn",
 	)
-	e.cmd.Stdout, e.cmd.Stderr = logf, logf
+	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: an interrupt of go test reaches it only
 	// through the cleanup.
-	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := e.cmd.Start(); err != nil {
-		t.Fatalf("start dockerd: %v", err)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start dockerd: %v", err)
 	}
-	e.exited = make(chan error, 1)
-	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(e.cmd, e.exited)
+	e.cmd, e.exited = cmd, make(chan error, 1)
+	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(cmd, e.exited)
 	ctx, cancel := context.WithTimeout(context.Background(), engineStartLimit)
 	defer cancel()
 	for {
@@ -105,10 +135,10 @@ func (e *ownEngine) Start() {
 		}
 		select {
 		case err := <-e.exited:
-			e.exited <- err
-			t.Fatalf("dockerd exited: %v\n%s", err, e.log())
+			e.cmd = nil
+			tb.Fatalf("dockerd exited: %v\n%s", err, e.log())
 		case <-ctx.Done():
-			t.Fatalf("dockerd did not answer within %s: %s\n%s", engineStartLimit, firstLine(string(out)), e.log())
+			tb.Fatalf("dockerd did not answer within %s: %s\n%s", engineStartLimit, firstLine(string(out)), e.log())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -124,6 +154,7 @@ func (e *ownEngine) Stop() {
 	select {
 	case <-e.exited:
 	case <-time.After(45 * time.Second):
+		e.tb.Logf("dockerd did not stop within 45s; killed")
 		_ = e.cmd.Process.Kill()
 		<-e.exited
 	}
@@ -137,14 +168,17 @@ func (e *ownEngine) Docker(args ...string) (string, error) {
 	return docker(ctx, append([]string{"-H", e.Host}, args...)...)
 }
 
-// Load copies an image of the default engine into this one.
+// Load copies an image of the default engine into this one, unless it is
+// there.
 func (e *ownEngine) Load(image string) {
-	e.t.Helper()
+	if _, err := e.Docker("image", "inspect", image); err == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*engineTimeout)
 	defer cancel()
-	load := fmt.Sprintf("docker save %s | docker -H %s load -q", image, e.Host)
+	load := fmt.Sprintf("docker save %s | docker -H %s load -q", shellQuote(image), shellQuote(e.Host))
 	if out, err := exec.CommandContext(ctx, "sh", "-c", load).CombinedOutput(); err != nil {
-		e.t.Fatalf("load %s into the test's engine: %v: %s", image, err, out)
+		e.tb.Fatalf("load %s into the test's engine: %v: %s", image, err, out)
 	}
 }
 
@@ -153,27 +187,76 @@ func (e *ownEngine) log() string {
 	return tail(string(b), 20)
 }
 
-// teardown removes what the test left in the engine, the engine, its
-// cgroups, mounts, namespace and files.
+// teardown removes what the test left in the engine, the engine, what it
+// left running (after a kill), its cgroups, mounts, namespace and files.
 func (e *ownEngine) teardown() {
-	t := e.t
+	tb := e.tb
 	if e.cmd != nil {
 		if out, err := e.Docker("ps", "-aq"); err == nil {
 			if ids := strings.Fields(out); len(ids) > 0 {
 				_, _ = e.Docker(append([]string{"rm", "-f", "-v"}, ids...)...)
 			}
 		}
-		if t.Failed() {
-			t.Logf("dockerd log (end):\n%s", e.log())
+		if f, ok := tb.(interface{ Failed() bool }); ok && f.Failed() {
+			tb.Logf("dockerd log (end):\n%s", e.log())
 		}
 		e.Stop()
 	}
-	unmountUnder(e.dir, t.Logf)
-	removeCgroups(t.Logf, e.name)
+	e.killLeftovers()
+	unmountUnder(e.dir, tb.Logf)
+	removeCgroups(tb.Logf, e.name)
 	if out, err := exec.Command("ip", "netns", "del", e.name).CombinedOutput(); err != nil {
-		t.Logf("ip netns del %s: %v: %s", e.name, err, out)
+		tb.Logf("ip netns del %s: %v: %s", e.name, err, out)
 	}
 	if err := os.RemoveAll(e.dir); err != nil {
-		t.Logf("remove %s: %v", e.dir, err)
+		tb.Logf("remove %s: %v", e.dir, err)
 	}
+}
+
+// killLeftovers kills what the engine started and a kill or a crash left
+// running: its containerd and shims (their command lines name the
+// engine's directory) and the processes of its containers (in its
+// cgroups), then waits for its cgroups to empty.
+func (e *ownEngine) killLeftovers() {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), e.dir+"/") {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil && pid != os.Getpid() {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pids := e.cgroupProcs()
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.tb.Logf("processes left in the engine's cgroups: %v", pids)
+			return
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// cgroupProcs lists the processes in the engine's cgroups.
+func (e *ownEngine) cgroupProcs() []int {
+	var pids []int
+	files, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", e.name, "*", "cgroup.procs"))
+	more, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", e.name, "*", "cgroup.procs"))
+	for _, f := range append(files, more...) {
+		b, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(field); err == nil && !slices.Contains(pids, pid) {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
 }

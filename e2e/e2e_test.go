@@ -46,6 +46,9 @@ type scriptGroup struct {
 	// registry, an engine) once the engine is known to answer, and
 	// returns more of their environment.
 	before func(t *testing.T) map[string]string
+	// setup, when set, prepares each script after the common setup (the
+	// values its commands share).
+	setup func(e *testscript.Env) error
 }
 
 // runScripts runs the scripts of g in parallel subtests, each with its
@@ -88,6 +91,9 @@ func runScripts(t *testing.T, g scriptGroup) {
 			// or DOCKER_CONFIG.
 			for k, v := range env {
 				e.Setenv(k, v)
+			}
+			if g.setup != nil {
+				return g.setup(e)
 			}
 			return nil
 		},
