@@ -3,6 +3,7 @@ package project
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 
 	"go.yaml.in/yaml/v4"
@@ -32,35 +33,52 @@ const (
 // errNoModel says that model gives the file over to compose-go.
 var errNoModel = errors.New("left to compose-go")
 
+// cycleError is an alias inside the node it refers to: the YAML library
+// compose-go uses recurses on it without end when it is a merge key
+// ("x: &a {<<: *a}"), so it is refused here.
+type cycleError struct {
+	anchor string
+	line   int
+}
+
+func (e *cycleError) Error() string {
+	return fmt.Sprintf("invalid YAML: line %d: alias *%s refers to the node it is in", e.line, e.anchor)
+}
+
 // model returns the value of a one-document YAML stack file, as a map of
-// string keys, or nil when compose-go must decode the file itself.
-func model(content []byte) map[string]any {
+// string keys, or nil when compose-go must decode the file itself. Its
+// error is a *cycleError, for a file compose-go cannot be given.
+func model(content []byte) (map[string]any, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(content))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		return nil
+		return nil, nil
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		return nil // a second document, or an error in it
+		return nil, nil // a second document, or an error in it
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) != 1 {
-			return nil
+			return nil, nil
 		}
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	b := &modelBuilder{budget: max(modelMinBudget, modelBudgetFactor*countNodes(root))}
 	v, err := b.value(root)
+	var cycle *cycleError
+	if errors.As(err, &cycle) {
+		return nil, err
+	}
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	m, _ := v.(map[string]any)
-	return m
+	return m, nil
 }
 
 // countNodes counts the nodes of the tree at n, aliases not followed.
@@ -75,8 +93,9 @@ func countNodes(n *yaml.Node) int {
 // modelBuilder converts a node tree into the values compose-go decodes.
 type modelBuilder struct {
 	budget int
-	// expanding are the aliased nodes being converted, against cycles.
-	expanding map[*yaml.Node]bool
+	// converting are the mappings and sequences being converted, against
+	// an alias to one of them.
+	converting map[*yaml.Node]bool
 }
 
 // value converts one node.
@@ -99,6 +118,10 @@ func (b *modelBuilder) value(n *yaml.Node) (any, error) {
 		}
 		return v, nil
 	case yaml.SequenceNode:
+		if b.enter(n) {
+			return nil, errNoModel
+		}
+		defer delete(b.converting, n)
 		out := make([]any, 0, len(n.Content))
 		for _, ch := range n.Content {
 			v, err := b.value(ch)
@@ -109,19 +132,33 @@ func (b *modelBuilder) value(n *yaml.Node) (any, error) {
 		}
 		return out, nil
 	case yaml.MappingNode:
-		return b.mapping(n)
-	case yaml.AliasNode:
-		if n.Alias == nil || b.expanding[n.Alias] {
+		if b.enter(n) {
 			return nil, errNoModel
 		}
-		if b.expanding == nil {
-			b.expanding = map[*yaml.Node]bool{}
+		defer delete(b.converting, n)
+		return b.mapping(n)
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, errNoModel
 		}
-		b.expanding[n.Alias] = true
-		defer delete(b.expanding, n.Alias)
+		if b.converting[n.Alias] {
+			return nil, &cycleError{anchor: n.Value, line: n.Line}
+		}
 		return b.value(n.Alias)
 	}
 	return nil, errNoModel
+}
+
+// enter marks n as being converted; it reports whether it already was.
+func (b *modelBuilder) enter(n *yaml.Node) bool {
+	if b.converting[n] {
+		return true
+	}
+	if b.converting == nil {
+		b.converting = map[*yaml.Node]bool{}
+	}
+	b.converting[n] = true
+	return false
 }
 
 // mapping converts a mapping, with YAML's merge keys ("<<: *base", keys

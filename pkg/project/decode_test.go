@@ -3,6 +3,7 @@ package project
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,7 +38,11 @@ func loadBoth(t testing.TB, dir, content string) (own, ours string, modelled boo
 		}
 		return string(b)
 	}
-	m := model([]byte(content))
+	m, err := model([]byte(content))
+	if err != nil {
+		// Refused before compose-go, whose own decode of it never ends.
+		return "", "error: " + err.Error(), false
+	}
 	return load(nil), load(m), m != nil
 }
 
@@ -131,7 +136,7 @@ func TestModelGivesUpWhatItDoesNotHandle(t *testing.T) {
 		"two merge keys": "x: &x {a: 1}\ny:\n  <<: *x\n  <<: *x\n",
 		"merge a list":   "x: &x [1]\ny:\n  <<: *x\n",
 	} {
-		if model([]byte(content)) != nil {
+		if m, _ := model([]byte(content)); m != nil {
 			t.Errorf("%s: modelled, want left to compose-go", name)
 		}
 	}
@@ -139,6 +144,16 @@ func TestModelGivesUpWhatItDoesNotHandle(t *testing.T) {
 
 // TestModelOfTheRepositoryFiles loads every stack file of the examples
 // and the e2e scripts both ways.
+func TestModelRefusesAnAliasInsideItsAnchor(t *testing.T) {
+	for _, content := range []string{"x: &b {<<: *b}\n", "x: &b {a: *b}\n", "x: &b [1, *b]\n", "x: &b {a: [{c: *b}]}\n"} {
+		m, err := model([]byte(content))
+		var cycle *cycleError
+		if m != nil || !errors.As(err, &cycle) || !strings.Contains(err.Error(), "alias *b refers to the node it is in") {
+			t.Errorf("%q: %v, %v", content, m, err)
+		}
+	}
+}
+
 func TestModelOfTheRepositoryFiles(t *testing.T) {
 	files := map[string]string{}
 	for _, pattern := range []string{"../../examples/*/compose.yaml", "../../e2e/testdata/*.txtar", "../../e2e/testdata/*/*.txtar"} {
@@ -169,7 +184,7 @@ func TestModelOfTheRepositoryFiles(t *testing.T) {
 		if ok {
 			modelled++
 		}
-		if own != ours {
+		if own != ours && own != "" {
 			t.Errorf("%s:\ncompose-go: %.300s\nmodel:      %.300s", name, own, ours)
 		}
 	}

@@ -66,7 +66,8 @@ func (l *load) explainOne(ctx context.Context, details types.ConfigDetails, opts
 		for _, cf := range details.ConfigFiles {
 			// As written; the model reads what compose-go's own model
 			// load may refuse again.
-			if services, ok := model(cf.Content)["services"].(map[string]any); ok {
+			if m, _ := model(cf.Content); m != nil {
+				services, _ := m["services"].(map[string]any)
 				maps.Copy(all, services)
 				continue
 			}

@@ -74,13 +74,7 @@ func (l *load) explainMore(files []string, contents [][]byte, raw func() map[str
 		e.Msg = fmt.Sprintf("invalid interpolation in %q (write a literal $ as $$)", strings.TrimSpace(m[2]))
 		return true
 	case strings.HasPrefix(msg, "Circular reference"):
-		var steps []string
-		for _, s := range strings.Split(msg, "\n")[1:] {
-			if s = strings.TrimSpace(s); s != "" {
-				steps = append(steps, s)
-			}
-		}
-		e.Key, e.Msg = "extends", "circular reference: "+strings.Join(steps, " -> ")
+		e.Key, e.Msg = "extends", "circular reference: "+extendsCycle(strings.Split(msg, "\n")[1:])
 		return true
 	case reEnvFile.MatchString(msg):
 		path := reEnvFile.FindStringSubmatch(msg)[1]
@@ -111,6 +105,44 @@ func (l *load) explainMore(files []string, contents [][]byte, raw func() map[str
 		return true
 	}
 	return false
+}
+
+var reExtendsStep = regexp.MustCompile(`^(?:extends )?(\S+) in (.+)$`)
+
+// extendsCycle prints compose-go's steps of an extends cycle ("a in
+// f.yaml", "extends b in f.yaml", ...) as "a -> b -> a (in f.yaml)",
+// starting at the service first by name, whichever compose-go started
+// at.
+func extendsCycle(lines []string) string {
+	var names, files []string
+	for _, l := range lines {
+		if m := reExtendsStep.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
+			names, files = append(names, m[1]), append(files, m[2])
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(lines, " ")
+	}
+	// The last step repeats the first.
+	names, files = names[:len(names)-1], files[:len(files)-1]
+	start := 0
+	for i, n := range names {
+		if n < names[start] {
+			start = i
+		}
+	}
+	var steps []string
+	same := true
+	for i := range names {
+		j := (start + i) % len(names)
+		steps = append(steps, names[j]+" ("+files[j]+")")
+		same = same && files[j] == files[0]
+	}
+	if same {
+		rotated := append(append([]string(nil), names[start:]...), names[:start]...)
+		return strings.Join(append(rotated, rotated[0]), " -> ") + " (in " + files[0] + ")"
+	}
+	return strings.Join(append(steps, steps[0]), " -> ")
 }
 
 // betterWording rewrites wording of compose-go's that says less than it

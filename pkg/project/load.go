@@ -362,7 +362,11 @@ func (l *load) read() (types.ConfigDetails, error) {
 		}
 		// The model spares compose-go a decode that is quadratic in the
 		// size of a mapping (decode.go); the content stays for the rest.
-		details.ConfigFiles[i] = types.ConfigFile{Filename: f, Content: b, Config: model(b)}
+		cfg, err := model(b)
+		if err != nil {
+			return details, &Error{File: l.display(f), Msg: err.Error(), Err: err}
+		}
+		details.ConfigFiles[i] = types.ConfigFile{Filename: f, Content: b, Config: cfg}
 	}
 	return details, nil
 }
