@@ -60,8 +60,9 @@ type Options struct {
 	// variable that is not set and is replaced by a blank string. Load
 	// never prints; it calls Warn from its own goroutine, once per message.
 	Warn func(msg string)
-	// Strict makes a key that stack does not honour (see ServiceKeys) an
-	// error instead of a warning.
+	// Strict makes what would be a warning about the file an error: a key
+	// that stack does not honour (see ServiceKeys), a bind mount of /, /etc
+	// or the engine's socket.
 	Strict bool
 	// Model says how much of the loading to do; the zero value does all of
 	// it. Only stack config asks for less.
@@ -105,6 +106,10 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	}
 	if e == nil {
 		e = checkKeys(p, l.o.Strict, l.warn)
+	}
+	if e == nil {
+		sock, _ := strings.CutPrefix(l.env["DOCKER_HOST"], "unix://")
+		e = checkBinds(p, sock, l.o.Strict, l.warn)
 	}
 	if e != nil {
 		if e.Service != "" {

@@ -61,7 +61,8 @@ type globalOptions struct {
 	ansi        string
 	// host and context choose the engine (-H/--host, --context).
 	host, context string
-	// strict refuses keys that stack does not honour, instead of warning.
+	// strict refuses what stack warns about in the stack file (keys it
+	// does not honour, binds that hand over the host).
 	strict bool
 	// allResources keeps networks, volumes, secrets and configs that no
 	// service uses.
@@ -214,7 +215,7 @@ func newRootCommand(c *cli) *cobra.Command {
 	f.BoolVar(&g.allResources, "all-resources", false, "Include all resources, even those not used by services")
 	f.StringVarP(&g.host, "host", "H", "", "Daemon socket to connect to, as the docker CLI's -H (DOCKER_HOST)")
 	f.StringVar(&g.context, "context", "", "Name of the docker context to use (DOCKER_CONTEXT; default: the current context)")
-	f.BoolVar(&g.strict, "strict", false, "Refuse keys of the stack file that stack does not honour, instead of warning")
+	f.BoolVar(&g.strict, "strict", false, "Refuse keys of the stack file that stack does not honour, and binds of /, /etc or the engine's socket, instead of warning")
 	f.BoolVar(&g.noWaitLock, "no-wait-lock", false, "Fail at once when another command is changing the project, instead of waiting for it")
 
 	root.AddCommand(
