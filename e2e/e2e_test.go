@@ -147,11 +147,13 @@ var built struct {
 	err      error
 }
 
-// TestMain removes the binary built for the tests.
+// TestMain removes the binaries built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if built.dir != "" {
-		_ = os.RemoveAll(built.dir)
+	for _, dir := range []string{built.dir, proxyBuilt.dir} {
+		if dir != "" {
+			_ = os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
