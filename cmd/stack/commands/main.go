@@ -78,6 +78,11 @@ func run(parent context.Context, c *cli, args []string, sigs <-chan os.Signal, e
 	root := newRootCommand(c)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if c.global.debugCounts {
+		// The command is done and its engine connection closed: what is
+		// left is what it leaked.
+		fmt.Fprintf(c.stderr, "stack: debug: %s\n", processCounts())
+	}
 	return c.report(err, errors.Is(context.Cause(ctx), errInterrupted))
 }
 

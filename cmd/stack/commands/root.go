@@ -70,6 +70,9 @@ type globalOptions struct {
 	// noWaitLock fails at once when another command holds the project's
 	// lock, instead of waiting for it.
 	noWaitLock bool
+	// debugCounts prints, at exit, the process's goroutines, open files
+	// and memory: what the load runs check for leaks.
+	debugCounts bool
 }
 
 // getenv returns the value of key in the environment, or "".
@@ -217,6 +220,8 @@ func newRootCommand(c *cli) *cobra.Command {
 	f.StringVar(&g.context, "context", "", "Name of the docker context to use (DOCKER_CONTEXT; default: the current context)")
 	f.BoolVar(&g.strict, "strict", false, "Refuse keys of the stack file that stack does not honour, and binds of /, /etc or the engine's socket, instead of warning")
 	f.BoolVar(&g.noWaitLock, "no-wait-lock", false, "Fail at once when another command is changing the project, instead of waiting for it")
+	f.BoolVar(&g.debugCounts, "debug-counts", false, "Print the goroutines, open files and memory of the process when the command ends")
+	_ = f.MarkHidden("debug-counts")
 
 	root.AddCommand(
 		newUpCommand(c),
