@@ -54,13 +54,16 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 	if err != nil {
 		return err
 	}
-	f := &logFollower{s: s, sink: sink, o: o, ended: make(chan logEnd), active: map[string]bool{}, seen: map[string]bool{}}
+	f := &logFollower{s: s, sink: sink, o: o, ended: make(chan logEnd), active: map[string]bool{}, seen: map[string]bool{}, neverRan: map[string]bool{}}
 	defer f.wg.Wait()
 	defer cancel()
 	for _, c := range cs {
 		if o.Index > 0 && c.Number != o.Index || !logged(c.OneOff, c.Labels) {
 			continue
 		}
+		// Its first run, when it comes, is shown whole: it may print
+		// before the engine records its start.
+		f.neverRan[c.ID] = c.State == engine.StateCreated
 		f.start(ctx, c, o.Since, o.Tail)
 	}
 	if !o.Follow {
@@ -139,10 +142,14 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 			}
 			c := engine.Container{ID: ev.ID, Name: ev.Name, Service: ev.Service, Project: ev.Project, Number: eventNumber(ev)}
 			since, tail := o.Since, o.Tail
-			if f.seen[ev.ID] {
+			switch {
+			case f.neverRan[ev.ID]:
+				since, tail = o.Since, "all"
+				f.neverRan[ev.ID] = false
+			case f.seen[ev.ID]:
 				// Restarted: what it printed before was shown already.
 				since, tail = unixTime(f.lastStart(ctx, ev)), "all"
-			} else if o.Since == "" {
+			case o.Since == "":
 				tail = "all"
 			}
 			f.start(ctx, c, since, tail)
@@ -155,7 +162,13 @@ func (s *Stack) Logs(ctx context.Context, project string, sink LogSink, o LogsOp
 			// again (a restart raced with the end), follow its new run.
 			d, err := s.engine.InspectContainer(ctx, end.c.ID)
 			if err == nil && d.Running {
-				f.start(ctx, end.c, unixTime(resumeTime(d)), "all")
+				since := unixTime(resumeTime(d))
+				if f.neverRan[end.c.ID] {
+					// Created when the follow began, started since: the
+					// whole of its first run.
+					since, f.neverRan[end.c.ID] = o.Since, false
+				}
+				f.start(ctx, end.c, since, "all")
 				continue
 			}
 			if len(f.active) == 0 {
@@ -188,6 +201,9 @@ type logFollower struct {
 	ended  chan logEnd
 	active map[string]bool // container IDs being streamed
 	seen   map[string]bool // container IDs streamed at least once
+	// neverRan are the containers that had not started when the follow
+	// began and have not since.
+	neverRan map[string]bool
 }
 
 // logEnd tells that the stream of c ended, and why.

@@ -300,3 +300,44 @@ func TestResumeTimeIsPreviousFinish(t *testing.T) {
 		t.Errorf("first run: %v, want %v", got, start)
 	}
 }
+
+// earlyEngine is the fake engine whose containers print their first line
+// before the engine records their start: a "since" of the start time
+// misses it, as it does on a busy dockerd.
+type earlyEngine struct{ *fakeEngine }
+
+func (e *earlyEngine) Logs(ctx context.Context, id string, o engine.LogOptions, stdout, stderr io.Writer) error {
+	d, err := e.InspectContainer(ctx, id)
+	if err != nil || !d.Running {
+		return err
+	}
+	if o.Since == "" {
+		fmt.Fprintf(stdout, "first line of %s\n", d.Name)
+	}
+	return nil
+}
+
+func TestLogsFollowShowsTheFirstLinesOfAContainerStartedLater(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	p := testProject("shop", map[string][]string{"web": nil})
+	s := New(Options{Engine: f})
+	if err := s.Up(ctx, p, UpOptions{NoStart: true}); err != nil {
+		t.Fatal(err)
+	}
+	sink := &lineSink{got: make(chan string, 100)}
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { _ = New(Options{Engine: &earlyEngine{f}}).Logs(lctx, "shop", sink, LogsOptions{Follow: true}) }()
+	// Followed from its creation on, started since.
+	time.Sleep(100 * time.Millisecond)
+	if err := s.Start(ctx, "shop", p, StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitLine(t, sink, "shop-web-1")
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if got := sink.lines["shop-web-1"][0].Line; got != "first line of shop-web-1" {
+		t.Errorf("first line %q", got)
+	}
+}
