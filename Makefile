@@ -8,7 +8,7 @@ E2E_TIMEOUT  ?= 25m
 E2E_ARTIFACTS ?= $(CURDIR)/e2e/artifacts
 
 .DEFAULT_GOAL := build
-.PHONY: help build test engine image ui-assets vet unit e2e e2e-wordpress e2e-ui e2e-swarm lint demo demo-down bench bench-ui bench-swarm bench-watch clean
+.PHONY: help build test engine image ui-assets vet unit e2e e2e-wordpress e2e-ui e2e-swarm lint demo demo-down bench bench-ui bench-swarm bench-watch fuzz load clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -68,6 +68,25 @@ demo: engine ## run the WordPress example on http://127.0.0.1:8080
 
 demo-down: ## take the demo down
 	bash scripts/demo.sh down
+
+# Every fuzz target, as package:Target.
+FUZZ_TARGETS = \
+	./pkg/project:FuzzLoad ./pkg/project:FuzzModel \
+	./pkg/graph:FuzzGraph \
+	./pkg/stack:FuzzPlan ./pkg/stack:FuzzLines ./pkg/stack:FuzzLabelDeps \
+	./pkg/engine:FuzzCopyJSONLog ./pkg/engine:FuzzAppendJSONString \
+	./cmd/stack/commands:FuzzParseScale
+FUZZTIME ?= 30s
+
+fuzz: ## run each fuzz target for FUZZTIME (default 30s; the reliability runs used 5m)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+load: engine image build ## the load runs of docs/reliability.md (500-service up/no-op/down x3, logs -f of 50 containers); not in test
+	bash scripts/load.sh
 
 bench: engine image ## benchmarks against a direct-API baseline (bench/run.sh; QUICK=1 for a smoke run)
 	bash bench/run.sh
