@@ -87,6 +87,23 @@
 // ends with "stack down" then "wait agent" (down removes its lock).
 // testdata/harness.txtar checks the commands above without stack.
 //
+// # Other suites
+//
+// Three more test functions run the scripts of a folder of their own, with
+// the commands above and a few more (see each function's comment):
+//
+//	TestHostile   testdata/hostile: malformed and hostile stack files, each
+//	              refused by up with one golden line and nothing created
+//	              (hostile, genfile)
+//	TestFaults    testdata/faults: an engine restarted (an engine of the
+//	              script's own), stack killed, commands racing on a project,
+//	              the engine's refusals (ownengine, lockheld, waitcount,
+//	              networks, freeport, dupnetwork)
+//	TestSecurity  testdata/security: secrets, --dry-run through the counting
+//	              proxy of bench/, privileges, dangerous binds (countingproxy)
+//
+// The commands that look at the engine follow the script's DOCKER_HOST.
+//
 // # Environment
 //
 //	STACK_E2E_REQUIRED   fail instead of skipping when the engine is unreachable
