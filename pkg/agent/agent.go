@@ -43,6 +43,11 @@ type Options struct {
 	// Lock decides which agent acts for the project (lock.go); nil takes
 	// no lock (tests of one agent).
 	Lock Lock
+	// ProjectLock, when set, makes each change the agent makes hold the
+	// project's lock on the engine, as every command's change does, so
+	// that the agent and a command never change the project at once
+	// (stack.LockOptions); nil takes none.
+	ProjectLock *stack.LockOptions
 	// Grace is how long a dependency that died, not stopped, is left to
 	// the engine's restart policy before the agent starts it (0: 2s).
 	Grace time.Duration
@@ -98,7 +103,7 @@ func New(o Options) (*Agent, error) {
 	if a.grace <= 0 {
 		a.grace = 2 * time.Second
 	}
-	a.st = stack.New(stack.Options{Engine: o.Engine, Sink: a.sink, Parallel: o.Parallel, Now: a.clock.Now})
+	a.st = stack.New(stack.Options{Engine: o.Engine, Sink: a.sink, Parallel: o.Parallel, Now: a.clock.Now, Lock: o.ProjectLock})
 	for _, name := range slices.Sorted(maps.Keys(o.Project.Services)) {
 		au, err := project.AutomationOf(o.Project.Services[name])
 		if err != nil {

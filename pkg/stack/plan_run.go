@@ -155,8 +155,14 @@ func runSpec(d *Desired, sp *ServiceSpec, o JobRunOptions) (engine.ContainerSpec
 
 // RunJob runs job o.Service once (see PlanJobRun) and returns the name of
 // the run's container, "" when the overlap rule skipped it. It returns once
-// the run has started; the run's end is the engine's to tell.
+// the run has started; the run's end is the engine's to tell. It plans and
+// runs under the project's lock.
 func (s *Stack) RunJob(ctx context.Context, p *types.Project, o JobRunOptions) (string, error) {
+	release, err := s.lock(ctx, p.Name)
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	pl, err := s.PlanJobRun(ctx, p, o)
 	if err != nil {
 		return "", err
@@ -173,12 +179,17 @@ func (s *Stack) RunJob(ctx context.Context, p *types.Project, o JobRunOptions) (
 }
 
 // PruneRuns removes the finished runs of job service beyond the number
-// its x-schedule keeps, oldest first.
+// its x-schedule keeps, oldest first, under the project's lock.
 func (s *Stack) PruneRuns(ctx context.Context, p *types.Project, service string) error {
 	a, err := project.AutomationOf(p.Services[service])
 	if err != nil || a.Schedule == nil {
 		return err
 	}
+	release, err := s.lock(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	defer release()
 	cs, err := s.engine.ListContainers(ctx, engine.Filter{Project: p.Name, Services: []string{service}, All: true})
 	if err != nil {
 		return err

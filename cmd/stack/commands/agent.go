@@ -81,7 +81,11 @@ func runAgent(ctx context.Context, c *cli, wait, installed bool) error {
 			return err
 		}
 	}
-	a, err := agent.New(agent.Options{Engine: eng, Project: p, Sink: prog, Parallel: c.global.parallel, Lock: lock})
+	plock, err := c.lockOptions()
+	if err != nil {
+		return err
+	}
+	a, err := agent.New(agent.Options{Engine: eng, Project: p, Sink: prog, Parallel: c.global.parallel, Lock: lock, ProjectLock: plock})
 	if err != nil {
 		return err
 	}

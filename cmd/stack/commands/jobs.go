@@ -90,7 +90,11 @@ then a run container is started, unless the overlap rule says otherwise
 				return err
 			}
 			defer prog.Close()
-			st := stack.New(stack.Options{Engine: eng, Sink: prog, Parallel: c.global.parallel})
+			lock, err := c.lockOptions()
+			if err != nil {
+				return err
+			}
+			st := stack.New(stack.Options{Engine: eng, Sink: prog, Parallel: c.global.parallel, Lock: lock})
 			name, err := st.RunJob(ctx, p, stack.JobRunOptions{Service: args[0], Trigger: stack.TriggerManual, Reason: "stack jobs run"})
 			if err != nil {
 				return err

@@ -103,6 +103,11 @@ func runUI(ctx context.Context, o *uiOptions) error {
 		return err
 	}
 	limitMemory(o.getenv("GOMEMLIMIT"))
+	// The page's actions hold the project's lock as the commands do.
+	lock, err := o.lockOptions()
+	if err != nil {
+		return err
+	}
 	// The engine as every command chooses it (-H, --context, DOCKER_HOST...),
 	// one client for the page's whole life.
 	t, err := engine.Resolve(o.engineSelection())
@@ -119,14 +124,14 @@ func runUI(ctx context.Context, o *uiOptions) error {
 	}
 	srv, err := ui.New(ui.Options{
 		Verbs: func(sink stack.Sink) ui.Verbs {
-			return stack.New(stack.Options{Engine: eng, Sink: sink, Parallel: o.global.parallel})
+			return stack.New(stack.Options{Engine: eng, Sink: sink, Parallel: o.global.parallel, Lock: lock})
 		},
 		Load:     o.loader(name, loadMain),
 		Project:  name,
 		Token:    token,
 		Loopback: loopback,
 		ReadOnly: o.readOnly,
-		Jobs:     uiJobs{eng: eng, parallel: o.global.parallel},
+		Jobs:     uiJobs{eng: eng, parallel: o.global.parallel, lock: lock},
 		Logf:     func(format string, args ...any) { fmt.Fprintf(o.stderr, "stack ui: "+format+"\n", args...) },
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ const uiJobRuns = 10
 type uiJobs struct {
 	eng      engine.Engine
 	parallel int
+	lock     *stack.LockOptions
 }
 
 var _ ui.Jobs = uiJobs{}
@@ -51,7 +52,7 @@ func (j uiJobs) Jobs(ctx context.Context, p *types.Project) ([]ui.Job, error) {
 
 // RunJob runs job service of p now, with its overlap rule.
 func (j uiJobs) RunJob(ctx context.Context, p *types.Project, service string) error {
-	st := stack.New(stack.Options{Engine: j.eng, Parallel: j.parallel})
+	st := stack.New(stack.Options{Engine: j.eng, Parallel: j.parallel, Lock: j.lock})
 	_, err := st.RunJob(ctx, p, stack.JobRunOptions{Service: service, Trigger: stack.TriggerManual, Reason: "stack ui"})
 	return err
 }
