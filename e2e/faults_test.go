@@ -32,6 +32,7 @@ import (
 //	                               under one name, as two concurrent creates
 //	                               do on dockerd 20.10
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	runScripts(t, scriptGroup{
 		dir: "testdata/faults",
 		cmds: map[string]func(*testscript.TestScript, bool, []string){

@@ -24,6 +24,7 @@ import (
 //	                       of the project exists, nor its lock
 //	genfile KIND N FILE    writes a large or binary stack file (see genfile)
 func TestHostile(t *testing.T) {
+	t.Parallel()
 	requireEngine(t)
 	limit, err := stackTimeout()
 	if err != nil {

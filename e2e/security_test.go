@@ -26,6 +26,7 @@ import (
 //	countingproxy changes  no request since the last one changed anything
 //	                       (only GET and HEAD); the requests go to stdout
 func TestSecurity(t *testing.T) {
+	t.Parallel()
 	runScripts(t, scriptGroup{dir: "testdata/security", cmds: map[string]func(*testscript.TestScript, bool, []string){
 		"countingproxy": cmdCountingProxy,
 	}})
