@@ -17,6 +17,7 @@ var fuzzSeeds = []string{
 	"services:\n  web:\n    image: busybox\n    depends_on: [db]\n    links: [db]\n    ports: [\"80:80\", \"8000-8001:81-82\"]\n    environment: {A: \"1\", B: ${X:-2}}\n  db:\n    image: busybox\n    volumes_from: [cache]\n    x-link-priority: 3\n  cache:\n    image: busybox\n    network_mode: \"service:web2\"\n  web2:\n    image: busybox\n",
 	"x-base: &b {image: busybox, labels: {a: b}}\nservices:\n  a: {<<: *b, command: [sh, -c, \"echo $$HOME\"]}\n  b: {<<: *b, healthcheck: {test: [CMD, \"true\"], interval: 1s}}\nvolumes: {v: {}}\nnetworks: {n: {ipam: {config: [{subnet: 10.1.0.0/24}]}}}\n",
 	"services:\n  a:\n    image: busybox\n    depends_on: {b: {condition: service_healthy}}\n  b:\n    image: busybox\n    depends_on: [a]\n",
+	"services:\n  job:\n    image: busybox\n    pull_policy: every_2h\n    x-schedule: {run: \"@every 30s\", overlap: replace, keep: 2, timezone: UTC}\n  web:\n    image: busybox\n    x-schedule: {start: \"0 8 * * 1-5\", stop: \"0 20 * * 1-5\"}\n    x-on: [{when: {service: job, event: exit-nonzero}, do: restart}]\n    x-restart-on-unhealthy: true\n",
 	"services:\n  web:\n    image: busybox\n    image: x\n",
 	"services: [\n",
 }
