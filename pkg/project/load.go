@@ -97,12 +97,13 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	}
 	p.ComposeFiles = append([]string(nil), l.files...)
 	e := checkExtensions(p)
-	if e == nil && !l.o.Model.NoConsistency && !l.o.Model.NoInterpolate {
-		// Cron expressions and trigger targets, once variables are set.
-		e = checkAutomation(p)
-	}
 	if e == nil && !l.o.Model.NoConsistency {
 		e = checkConsistency(p)
+	}
+	if e == nil && !l.o.Model.NoConsistency && !l.o.Model.NoInterpolate {
+		// Cron expressions and trigger targets, once variables are set;
+		// after the dependency cycles, which make trigger cycles too.
+		e = checkAutomation(p)
 	}
 	if e == nil {
 		e = checkKeys(p, l.o.Strict, l.warn)
