@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -92,6 +93,9 @@ func Jobs(ctx context.Context, eng engine.Engine, p *types.Project, now time.Tim
 		}
 		for _, c := range runs {
 			r, err := runOf(ctx, eng, c, now)
+			if errors.Is(err, engine.ErrNotFound) {
+				continue // removed since the list (the agent prunes old runs)
+			}
 			if err != nil {
 				return nil, err
 			}
