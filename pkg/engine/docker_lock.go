@@ -25,6 +25,9 @@ func (d *Docker) CreateLock(ctx context.Context, project string, h LockHolder) (
 	if _, err := d.versionFor(ctx, op); err != nil {
 		return Lock{}, err
 	}
+	if d.isPodman(ctx) {
+		return Lock{}, fmt.Errorf("%s: %w (Podman)", op, ErrLocksUnsupported)
+	}
 	labels := map[string]string{
 		LabelLock:         project,
 		LabelLockHost:     h.Host,

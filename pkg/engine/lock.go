@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -45,6 +46,10 @@ type Locker interface {
 	// ends (ctx's error).
 	WaitLockGone(ctx context.Context, id string) error
 }
+
+// ErrLocksUnsupported is returned by CreateLock on an engine that cannot
+// hold a lock: Podman creates no container without an image.
+var ErrLocksUnsupported = errors.New("the engine cannot hold project locks")
 
 // LockHolder says who holds a project lock.
 type LockHolder struct {

@@ -127,6 +127,12 @@ func (s *Stack) lock(ctx context.Context, project string) (func(), error) {
 		return s.releaser(ctx, project, l), nil
 	}
 	l, err := s.acquire(ctx, project)
+	if errors.Is(err, engine.ErrLocksUnsupported) {
+		// Podman: the command runs as Compose's would, unlocked.
+		s.emit(Event{Kind: KindProject, Name: project, Status: StatusWarning, Done: true,
+			Text: "runs without the project lock: " + err.Error()})
+		return func() {}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
