@@ -16,10 +16,11 @@ help: ## list the targets
 build: ui-assets ## build bin/stack
 	$(GO) build -o $(BIN) ./cmd/stack
 
-test: engine image ui-assets vet ## engine + vet + unit + e2e (what CI runs)
+test: engine image ui-assets vet build ## engine + vet + unit + e2e + a small load run (what CI runs)
 	rm -rf $(E2E_ARTIFACTS)
 	STACK_E2E_REQUIRED=1 STACK_E2E_ARTIFACTS=$(E2E_ARTIFACTS) \
 		$(GO) test -race -count=1 -parallel $(E2E_PARALLEL) -timeout $(E2E_TIMEOUT) ./...
+	STACK_BIN=$(BIN) LOAD_LEVELS=10 LOAD_WIDTH=10 LOG_CONTAINERS=20 LOG_SECONDS=10 bash scripts/load.sh
 
 engine: ## make a Docker Engine available (installs docker.io on Debian if needed)
 	bash scripts/engine.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# load.sh: the load runs of docs/reliability.md (`make load`). Too long for
-# `make test`; run by hand, on a machine the numbers can be read from.
+# load.sh: the load runs of docs/reliability.md (`make load`). Full size
+# they are too long for `make test`, which runs a small one (below); run
+# the full size by hand, on a machine the numbers can be read from.
 #
 #   1. A 500-service stack (shared/bench/genstack.py 10 50): up -d, a no-op
 #      up -d, down, three rounds in a row, each command with --debug-counts.
@@ -15,6 +16,9 @@
 #   LOAD_IMAGE   image of the services (default stack-test/busybox:latest)
 #   PARTS        "updown logs" (default both)
 #   LOG_SECONDS  how long each container prints (default 60)
+#   LOAD_LEVELS, LOAD_WIDTH   the up/down stack's shape (default 10 x 50)
+#   LOG_CONTAINERS            containers of the logs run (default 50)
+#   (make test runs a small load: 10 x 10 services, 20 containers x 10 s)
 #   LOAD_KEEP=1  keep the work directory
 #
 # Every object it makes belongs to a project named load-<random>-..., and
@@ -28,6 +32,10 @@ STACK="${STACK_BIN:-$ROOT/bin/stack}"
 IMAGE="${LOAD_IMAGE:-stack-test/busybox:latest}"
 PARTS=" ${PARTS:-updown logs} "
 SECONDS_PER_RUN="${LOG_SECONDS:-60}"
+LEVELS="${LOAD_LEVELS:-10}"
+WIDTH="${LOAD_WIDTH:-50}"
+SERVICES=$((LEVELS * WIDTH))
+CONTAINERS="${LOG_CONTAINERS:-50}"
 RUN="load-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 die() {
@@ -68,12 +76,12 @@ counts() {
 
 if [[ "$PARTS" == *" updown "* ]]; then
 	P="$RUN-updown"
-	python3 "$GENSTACK" 10 50 "$IMAGE" >"$WORK/updown.yaml"
+	python3 "$GENSTACK" "$LEVELS" "$WIDTH" "$IMAGE" >"$WORK/updown.yaml"
 	# 500 containers do not fit the /24 an engine started by engine.sh
 	# gives a network: a /22 of its own, at a random place.
 	printf 'networks:\n  default:\n    ipam:\n      config:\n        - subnet: 10.%d.%d.0/22\n' \
 		$((100 + RANDOM % 150)) $((RANDOM % 64 * 4)) >>"$WORK/updown.yaml"
-	log "500 services, project $P: up, no-op up, down, 3 rounds"
+	log "$SERVICES services, project $P: up, no-op up, down, 3 rounds"
 	printf '%-6s %-8s %8s %10s %11s %9s %9s\n' round command seconds goroutines "open files" "rss MB" "peak MB"
 	first=""
 	for round in 1 2 3; do
@@ -107,7 +115,7 @@ if [[ "$PARTS" == *" logs "* ]]; then
 	lines=$((SECONDS_PER_RUN * 1000))
 	{
 		echo "services:"
-		for i in $(seq -w 0 49); do
+		for i in $(seq -w 0 $((CONTAINERS - 1))); do
 			cat <<EOF
   c$i:
     image: $IMAGE
@@ -117,7 +125,7 @@ if [[ "$PARTS" == *" logs "* ]]; then
 EOF
 		done
 	} >"$WORK/logs.yaml"
-	log "50 containers x 1,000 lines/s x ${SECONDS_PER_RUN}s, project $P"
+	log "$CONTAINERS containers x 1,000 lines/s x ${SECONDS_PER_RUN}s, project $P"
 	"$STACK" --progress quiet -p "$P" -f "$WORK/logs.yaml" up -d --no-start
 	"$STACK" --progress quiet -p "$P" -f "$WORK/logs.yaml" logs -f --no-log-prefix >"$WORK/logs.out" 2>"$WORK/logs.err" &
 	logs_pid=$!
@@ -138,10 +146,10 @@ EOF
 	kill -INT "$logs_pid" 2>/dev/null || true
 	wait "$logs_pid" || true
 	log "checking $(wc -l <"$WORK/logs.out") lines"
-	python3 - "$WORK/logs.out" "$lines" <<'PY' || die "lines lost, doubled, out of order or torn (above)"
+	python3 - "$WORK/logs.out" "$lines" "$CONTAINERS" <<'PY' || die "lines lost, doubled, out of order or torn (above)"
 import re, sys
-path, want = sys.argv[1], int(sys.argv[2])
-line_re = re.compile(r"^L (c\d\d) (\d{6}) \.{40}$")
+path, want, containers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+line_re = re.compile(r"^L (c\d+) (\d{6}) \.{40}$")
 nxt, bad = {}, []
 for n, line in enumerate(open(path, encoding="utf-8", errors="replace"), 1):
     m = line_re.match(line.rstrip("\n"))
@@ -155,12 +163,12 @@ for n, line in enumerate(open(path, encoding="utf-8", errors="replace"), 1):
 for c in sorted(nxt):
     if nxt[c] != want:
         bad.append(f"{c}: {nxt[c]} lines, want {want}")
-if len(nxt) != 50:
-    bad.append(f"{len(nxt)} containers seen, want 50")
+if len(nxt) != containers:
+    bad.append(f"{len(nxt)} containers seen, want {containers}")
 for b in bad[:20]:
     print(b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
 	total=$(wc -l <"$WORK/logs.out")
-	log "logs -f: $total lines of 50 containers in ${elapsed}s ($((total / elapsed)) lines/s), none lost, doubled or torn; peak RSS $((peak / 1024)) MB"
+	log "logs -f: $total lines of $CONTAINERS containers in ${elapsed}s ($((total / elapsed)) lines/s), none lost, doubled or torn; peak RSS $((peak / 1024)) MB"
 fi
