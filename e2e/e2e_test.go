@@ -237,6 +237,7 @@ func setupScript(binDir, repo string) func(*testscript.Env) error {
 		}
 		t := env.T()
 		env.Defer(func() {
+			stopScriptProcesses(project)
 			if failed(t) {
 				saveArtifacts(t, name, project)
 			}
