@@ -233,11 +233,10 @@ func (a *Agent) session(ctx context.Context) error {
 	}
 	// Ticks and triggers wait for the converge: they plan against the
 	// state it makes.
-	q.add("converge", func(ctx context.Context) {
+	q.addHolding("converge", func(ctx context.Context) {
 		a.converge(ctx, q)
 		q.open()
 	})
-	q.hold()
 	sched := newSchedule(a.auto, a.clock.Now())
 	var timer <-chan time.Time
 	var timerAt time.Time

@@ -65,11 +65,19 @@ func (q *queue) run(key string, fn func(context.Context)) {
 	}
 }
 
-// hold keeps the work added from now on from starting until open.
-func (q *queue) hold() {
+// addHolding runs fn under key and keeps every other work added from now
+// on from starting until open. The hold is taken with fn's start, so an fn
+// that opens at once cannot be followed by a hold nobody lifts.
+func (q *queue) addHolding(key string, fn func(context.Context)) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
 	q.held = true
+	q.running[key] = true
+	q.wg.Add(1)
+	go q.run(key, fn)
 }
 
 // open starts the work held, in the order it was first added.
